@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Create .venv and install emnqa with everything it needs, offline-safe.
+# Idempotent: re-runs only when pyproject.toml or this script changed.
+# Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "emnqa setup: creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+
+stamp=".venv/.emnqa-setup${extras:+-test}"
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+.venv/bin/pip install -q "torch==2.13.0"
+.venv/bin/pip install -q -e ".${extras}"
+echo "$want" > "$stamp"
+echo "emnqa setup: installed into .venv"

