@@ -120,12 +120,17 @@ def _chunk_stream(doc, section, stream, blocks, params, fits) -> list[Chunk]:
     while True:
         groups = _pack(blocks, budget, params.overlap_sentences if stream == "text" else 0)
         chunks = [_make_chunk(doc, section, stream, blocks, g) for g in groups]
-        if fits is None or budget <= 16:
+        if budget <= 16 or all(_acceptable(doc, c, params, fits) for c in chunks):
             return chunks
-        bad = [c for c in chunks if not fits(embedding_text(doc.title, c.section_path, c.text))]
-        if not bad:
-            return chunks
+        # Joining pieces can add a token or two; a model may count more
+        # word pieces than tiktoken counts tokens. Cut finer and try again.
         budget = int(budget * 0.8)
+
+
+def _acceptable(doc: Document, chunk: Chunk, params: ChunkingParams, fits) -> bool:
+    if chunk.token_count > params.max_tokens:
+        return False
+    return fits is None or fits(embedding_text(doc.title, chunk.section_path, chunk.text))
 
 
 def _pack(blocks: Sequence[Block], budget: int, overlap: int) -> list[list[_Piece]]:
@@ -137,7 +142,7 @@ def _pack(blocks: Sequence[Block], budget: int, overlap: int) -> list[list[_Piec
     for index, block in enumerate(blocks):
         whole = count_tokens(block.text)
         if whole <= budget:
-            pieces = [_Piece(index, 0, len(block.text), whole)]
+            pieces = [_Piece(index, 0, len(block.text), whole + 1)]
         else:
             pieces = list(_sentence_pieces(index, block, budget))
         # Prefer a boundary between blocks once the chunk is half full.
@@ -172,7 +177,7 @@ def _overlap(group: list[_Piece], overlap: int, budget: int) -> list[_Piece]:
 
 def _sentence_pieces(index: int, block: Block, budget: int) -> Iterable[_Piece]:
     for a, b in sentence_spans(block.text):
-        tokens = count_tokens(block.text[a:b])
+        tokens = count_tokens(block.text[a:b]) + 1  # + the joiner
         if tokens <= budget:
             yield _Piece(index, a, b, tokens)
         else:

@@ -431,7 +431,7 @@ def _parse_news(doc: Document) -> list[Block]:
     """
     blocks: list[Block] = []
     item: dict | None = None
-    pending_date = ""
+    pending_date, pending_start = "", None
 
     def close() -> None:
         if item is None:
@@ -447,7 +447,7 @@ def _parse_news(doc: Document) -> list[Block]:
         m = _NEWS_META.match(line.text)
         if m and m.group(1).lower().startswith("publication"):
             close()
-            item, pending_date = None, m.group(2).strip()
+            item, pending_date, pending_start = None, m.group(2).strip(), line.start
             continue
         if m and item is not None:
             key = {"When": "date", "Main theme:": "theme", "Keywords:": "keywords"}[m.group(1)]
@@ -458,7 +458,8 @@ def _parse_news(doc: Document) -> list[Block]:
             item["end"] = line.end  # a wrapped line, or metadata before any item
             continue
         close()
-        item = {"start": line.start, "end": line.end, "date": pending_date}
-        pending_date = ""
+        start = line.start if pending_start is None else pending_start
+        item = {"start": start, "end": line.end, "date": pending_date}
+        pending_date, pending_start = "", None
     close()
     return blocks
