@@ -17,7 +17,7 @@ from .config import Settings
 from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .errors import EmnqaError, IndexLocked, IndexMissing
-from .index import build_index, read_manifest, save_index
+from .index import build_index, load_index, read_manifest, save_index
 from .types import Chunk
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
     root = Path(settings.index_dir)
     if not rebuild:
         status, _ = _status_or_stale(settings)
-        if status == "ok":
+        if status == "ok" and _loads(root):
             manifest = read_manifest(root)
             counts = manifest.get("counts", {})
             return IndexReport(
@@ -151,6 +151,15 @@ def _status_or_stale(settings: Settings) -> tuple[str, str]:
         return index_status(settings)
     except EmnqaError as exc:
         return "stale", str(exc)
+
+
+def _loads(root: Path) -> bool:
+    """Whether the saved index passes every check (checksums, FAISS file)."""
+    try:
+        load_index(root)
+    except EmnqaError:
+        return False
+    return True
 
 
 def chunk_corpus(corpus: Corpus, params: ChunkingParams, embedder: Embedder | None = None) -> list[Chunk]:

@@ -1,0 +1,121 @@
+"""`emnqa index` and `emnqa search`: output, JSON shape, one-line errors.
+
+The first tests run the real model on the real corpus; the error tests use
+the fake embedder or need no model at all."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emnqa import cli
+from fakes import FakeEmbedder
+
+QUESTION = "How many people applied for international protection in Belgium in 2024?"
+
+
+@pytest.mark.model
+def test_search_finds_the_2024_asylum_figure_in_the_top_three(real_index_dir, capsys):
+    code = cli.main(["search", QUESTION, "-k", "5", "--json", "--index", str(real_index_dir)])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    passages = out["passages"]
+    assert [p["rank"] for p in passages] == [1, 2, 3, 4, 5]
+    assert set(passages[0]) == {"rank", "chunk_id", "doc_id", "title", "section", "score", "text"}
+    assert any("39 615" in p["text"] for p in passages[:3])
+    assert passages[0]["score"] >= passages[-1]["score"]
+
+
+@pytest.mark.model
+def test_search_plain_output_names_title_and_section(real_index_dir, capsys):
+    assert cli.main(["search", QUESTION, "-k", "2", "--index", str(real_index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[1] ")
+    assert "Asylum and Migration Overview Belgium 2024 — " in out
+
+
+def test_console_script_error_is_one_line_without_traceback(tmp_path):
+    script = Path(sys.executable).with_name("emnqa")
+    result = subprocess.run(
+        [str(script), "search", "anything", "--index", str(tmp_path / "none")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "emnqa index" in result.stderr
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setenv("EMNQA_MODEL_NAME", "fake/keyword-bag")
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "asylum.md").write_text(
+        "# Asylum\n\nIn 2024, 39 615 people lodged an asylum application.\n\n# Return\n\nReturn rose.\n",
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def test_index_prints_counts_then_up_to_date(fake_model, small_corpus, tmp_path, capsys):
+    args = ["index", "--corpus", str(small_corpus), "--index", str(tmp_path / "idx")]
+    assert cli.main(args) == 0
+    out = capsys.readouterr()
+    assert "Indexed 1 documents into" in out.out and "tokens" in out.out
+    assert "not in manifest.toml" in out.err  # the file had no manifest entry: said, not fatal
+    assert cli.main(args) == 0
+    assert "is up to date" in capsys.readouterr().out
+
+
+def test_search_warns_when_the_corpus_changed(fake_model, small_corpus, tmp_path, capsys):
+    idx = str(tmp_path / "idx")
+    cli.main(["index", "--corpus", str(small_corpus), "--index", idx])
+    (small_corpus / "asylum.md").write_text("# Asylum\n\nChanged.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["search", "asylum", "--corpus", str(small_corpus), "--index", idx]) == 0
+    err = capsys.readouterr().err
+    assert "changed since the index was built" in err and "emnqa index" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["search", "   "], "The question is empty"),
+        (["search", "asylum", "-k", "0"], "k must be greater than 0"),
+        (["search", "x" * 2001], "the limit is 2000"),
+    ],
+)
+def test_bad_search_input_is_one_friendly_line(fake_model, small_corpus, tmp_path, capsys, argv, message):
+    idx = str(tmp_path / "idx")
+    cli.main(["index", "--corpus", str(small_corpus), "--index", idx])
+    capsys.readouterr()
+    assert cli.main(argv + ["--corpus", str(small_corpus), "--index", idx]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_corrupt_index_says_how_to_fix(fake_model, small_corpus, tmp_path, capsys):
+    from emnqa.index import active_build_dir
+
+    idx = tmp_path / "idx"
+    cli.main(["index", "--corpus", str(small_corpus), "--index", str(idx)])
+    (active_build_dir(idx) / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["search", "asylum", "--corpus", str(small_corpus), "--index", str(idx)]) == 1
+    err = capsys.readouterr().err
+    assert "chunks.jsonl" in err and "emnqa index --rebuild" in err
+
+
+def test_missing_corpus_dir_is_one_line(fake_model, tmp_path, capsys):
+    assert cli.main(["index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]) == 1
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("emnqa: ") and "nope" in last and "Traceback" not in err
