@@ -1,8 +1,8 @@
 """A corpus directory (+ manifest.toml) -> Documents, warnings and a fingerprint.
 
->>> corpus = load_corpus(Path("corpus"))                    # doctest: +SKIP
->>> [d.doc_id for d in corpus.documents][:2], corpus.layouts["news-2023"]  # doctest: +SKIP
-(['event-2023-slides', 'factsheet-2023'], 'news')
+    corpus = load_corpus(Path("corpus"))
+    [d.doc_id for d in corpus.documents][:2], corpus.layouts["news-2023"]
+    (['event-2023-slides', 'factsheet-2023'], 'news')
 
 Files listed in the manifest take their metadata from it; other supported files
 get metadata derived from their name and content, with a warning. A file that

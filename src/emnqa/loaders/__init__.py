@@ -3,8 +3,8 @@
 Every loader raises CorpusError for a file it cannot read; `corpus.py` turns
 that into a warning and moves on.
 
->>> load_file(Path("corpus/emn-be-news-2023.txt")).text[:17]  # doctest: +SKIP
-'Publication date:'
+    load_file(Path("corpus/emn-be-news-2023.txt")).text[:17]
+    'Publication date:'
 """
 
 from __future__ import annotations
