@@ -21,8 +21,12 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# This machine's pip configuration names local package folders that may not
+# exist; pip warns about each one. Keep the set-up output readable.
+pip_install() { .venv/bin/pip install -q "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+echo "emnqa setup: installing (first run: a few minutes)"
 # The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
-.venv/bin/pip install -q "torch==2.13.0"
-.venv/bin/pip install -q -e ".${extras}"
+pip_install "torch==2.13.0"
+pip_install -e ".${extras}"
 echo "$want" > "$stamp"
 echo "emnqa setup: installed into .venv"

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import pytest
 
-from emnqa.chunking import ChunkingParams, chunk_blocks, chunk_document, embedding_text
+from emnqa.chunking import ChunkingParams, chunk_document, embedding_text
 from emnqa.config import Settings
 from emnqa.parsing import parse_document
 from emnqa.textspans import normalise_space, sentence_spans, split_lines

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from emnqa import cli
+
 from fakes import FakeEmbedder
 
 QUESTION = "How many people applied for international protection in Belgium in 2024?"

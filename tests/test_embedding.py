@@ -6,6 +6,7 @@ import pytest
 
 from emnqa.embedding import EmbeddingCache, SentenceTransformerEmbedder, embed_with_cache
 from emnqa.errors import ModelUnavailable
+
 from fakes import DIMENSION, VOCABULARY, FakeEmbedder
 
 TEXTS = ["asylum applications in Belgium", "student visa", "", "Liège, Türkiye¹"]

@@ -14,6 +14,7 @@ from emnqa.index import (
     save_index,
 )
 from emnqa.types import Chunk
+
 from fakes import FakeEmbedder
 
 TEXTS = [

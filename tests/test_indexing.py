@@ -9,6 +9,7 @@ from emnqa.config import Settings
 from emnqa.errors import IndexLocked
 from emnqa.index import active_build_dir, load_index
 from emnqa.indexing import build, index_status
+
 from fakes import FakeEmbedder
 
 MANIFEST = """\

@@ -11,7 +11,6 @@ from emnqa.loaders import LoadedText, load_file
 from emnqa.loaders.html import html_to_text
 from emnqa.types import Document
 
-
 # --- text and markdown -------------------------------------------------------
 
 
