@@ -120,3 +120,11 @@ def test_missing_corpus_dir_is_one_line(fake_model, tmp_path, capsys):
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
     assert last.startswith("emnqa: ") and "nope" in last and "Traceback" not in err
+
+
+def test_unwritable_index_location_is_one_line(fake_model, small_corpus, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    assert cli.main(["index", "--corpus", str(small_corpus), "--index", str(blocker / "idx")]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("emnqa: ") and "idx" in last

@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     except EmnqaError as exc:
         print(f"emnqa: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a disk that is full, a directory we may not write
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"emnqa: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("emnqa: interrupted; the previous index, if any, is unchanged.", file=sys.stderr)
         return 130
