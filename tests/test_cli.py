@@ -128,3 +128,33 @@ def test_unwritable_index_location_is_one_line(fake_model, small_corpus, tmp_pat
     assert cli.main(["index", "--corpus", str(small_corpus), "--index", str(blocker / "idx")]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("emnqa: ") and "idx" in last
+
+
+def test_eval_writes_report_results_and_plot(fake_model, small_corpus, tmp_path, capsys):
+    idx = str(tmp_path / "idx")
+    cli.main(["index", "--corpus", str(small_corpus), "--index", idx])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a-1", "question": "How many lodged an asylum application?", "answers": ["39 615"],
+                    "doc": "asylum", "answerable": True, "type": "numeric"}) + "\n"
+        + json.dumps({"id": "a-2", "question": "Visa numbers in 2031?", "answers": [], "doc": None,
+                      "answerable": False, "type": "numeric"}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    capsys.readouterr()
+    code = cli.main(["eval", "--questions", str(questions), "--out", str(out), "--json",
+                     "--corpus", str(small_corpus), "--index", idx])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["modes"]) == {"bm25", "dense", "hybrid"}
+    assert summary["modes"]["bm25"]["single_turn"]["hit@1"] == 1.0
+    assert {p.name for p in out.iterdir()} == {"report.md", "results.json", "hit_at_k.png"}
+
+
+def test_eval_with_a_broken_question_file_is_one_line(fake_model, small_corpus, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert cli.main(["eval", "--questions", str(questions), "--index", str(tmp_path / "idx")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "q.jsonl line 1 has no 'question'" in err

@@ -49,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--corpus", type=Path, help="corpus directory, to check the index is current")
     search.add_argument("--index", type=Path, help="index directory (default: ./index)")
     search.set_defaults(run=_cmd_search)
+
+    evaluate = sub.add_parser("eval", help="score retrieval on a question set")
+    evaluate.add_argument("--questions", type=Path, help="question file (default: eval/questions.jsonl)")
+    evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "all"), default="all")
+    evaluate.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
+    evaluate.add_argument("--out", type=Path, help="output directory (default: eval/runs/<time>)")
+    evaluate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    evaluate.add_argument("--corpus", type=Path, help="corpus directory, to check the index is current")
+    evaluate.add_argument("--index", type=Path, help="index directory (default: ./index)")
+    evaluate.set_defaults(run=_cmd_eval)
     return parser
 
 
@@ -78,18 +88,11 @@ def _cmd_index(args) -> int:
 
 
 def _cmd_search(args) -> int:
-    from .indexing import index_status
     from .retrieval import check_query, open_dense_retriever
 
     settings = _settings(args)
     question = check_query(args.question)
-    status, why = index_status(settings)
-    if status == "missing":
-        from .errors import IndexMissing
-
-        raise IndexMissing(f"No index at {settings.index_dir}. Build it with `emnqa index`.")
-    if status == "stale":
-        _err(f"warning: {why}; results may be out of date. Run `emnqa index` to update.")
+    _require_index(settings)
     hits = open_dense_retriever(settings).search(question, args.k)
     if args.json:
         passages = [
@@ -112,6 +115,68 @@ def _cmd_search(args) -> int:
             print(f"    {line}")
         print()
     return 0
+
+
+def _cmd_eval(args) -> int:
+    import time
+    from datetime import datetime, timezone
+
+    from .config import PROJECT_ROOT
+    from .errors import InvalidQuery
+    from .eval_report import summary, write_run
+    from .evaluation import evaluate_index
+    from .questions import load_questions
+    from .retrieval import MODES
+
+    settings = _settings(args)
+    if args.k <= 0:
+        raise InvalidQuery(f"--k must be greater than 0. Currently it is {args.k}.")
+    path = args.questions or PROJECT_ROOT / "eval" / "questions.jsonl"
+    questions = load_questions(path)
+    _require_index(settings)
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    started = time.perf_counter()
+    results = evaluate_index(settings, questions, modes, k=args.k, say=_err)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or PROJECT_ROOT / "eval" / "runs" / f"{stamp}-{args.mode}"
+    from .index import read_manifest
+
+    manifest = read_manifest(settings.index_dir)
+    meta = {
+        "questions": str(path),
+        "index": str(settings.index_dir),
+        "chunks": manifest.get("counts", {}).get("chunks"),
+        "model": manifest.get("model", {}).get("name"),
+        "k": args.k,
+        "created": stamp,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    paths = write_run(results, out, meta)
+    if args.json:
+        print(json.dumps({"meta": meta, "modes": {r.mode: summary(r) for r in results},
+                          "files": {k: str(v) for k, v in paths.items()}}, ensure_ascii=False))
+        return 0
+    width = max(len(m) for m in modes)
+    print(f"{len(questions)} questions, k={args.k}: report {paths['report']}")
+    for r in results:
+        s, f = r.single_turn, r.followups
+        print(
+            f"  {r.mode:<{width}}  hit@1 {s.get('hit@1', 0):.3f}  hit@5 {s.get('hit@5', 0):.3f}  "
+            f"mrr@10 {s.get('mrr@10', 0):.3f}  ndcg@10 {s.get('ndcg@10', 0):.3f}  "
+            f"follow-up hit@5 {f.get('hit@5', 0):.3f}  p50 {r.latency['p50']:.0f} ms  p95 {r.latency['p95']:.0f} ms"
+        )
+    return 0
+
+
+def _require_index(settings: Settings) -> None:
+    from .errors import IndexMissing
+    from .indexing import index_status
+
+    status, why = index_status(settings)
+    if status == "missing":
+        raise IndexMissing(f"No index at {settings.index_dir}. Build it with `emnqa index`.")
+    if status == "stale":
+        _err(f"warning: {why}; results may be out of date. Run `emnqa index` to update.")
 
 
 def _err(message: str) -> None:

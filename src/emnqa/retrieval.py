@@ -1,4 +1,4 @@
-"""Query -> ranked Hits. Dense retrieval over the FAISS index for now."""
+"""Query -> ranked Hits: dense (FAISS), lexical (BM25) or a fusion of both."""
 
 from __future__ import annotations
 
@@ -11,33 +11,101 @@ from .index import ChunkIndex, load_index
 from .types import Hit
 
 MAX_QUERY_CHARS = 2000
+MODES = ("bm25", "dense", "hybrid")
 
 
 class Retriever(Protocol):
     def search(self, query: str, k: int | None = None) -> list[Hit]: ...
 
 
-class DenseRetriever:
-    """Cosine similarity between the query and chunk vectors (exact search)."""
+class _Ranked:
+    """Shared by the retrievers: turns (position, score) pairs into Hits."""
 
-    def __init__(self, index: ChunkIndex, embedder: Embedder, default_k: int = 10):
+    def __init__(self, index: ChunkIndex, default_k: int):
         self.index = index
-        self.embedder = embedder
         self.default_k = default_k
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
-        query = check_query(query)
+    def _k(self, k: int | None) -> int:
         k = self.default_k if k is None else k
-        if k <= 0:
+        if not isinstance(k, int) or k <= 0:
             raise InvalidQuery(f"k must be greater than 0. Currently it is {k}.")
-        vector = self.embedder.embed([query])
-        ranked = self.index.search(vector, k)[0]
+        return k
+
+    def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         hits = []
         for rank, (position, score) in enumerate(ranked, start=1):
             chunk = self.index.chunks[position]
             title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
             hits.append(Hit(chunk, float(score), rank, title))
         return hits
+
+
+class DenseRetriever(_Ranked):
+    """Cosine similarity between the query and chunk vectors (exact search)."""
+
+    def __init__(self, index: ChunkIndex, embedder: Embedder, default_k: int = 10):
+        super().__init__(index, default_k)
+        self.embedder = embedder
+
+    def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
+        return self.index.search(self.embedder.embed([query]), k)[0]
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self._hits(self.ranked(check_query(query), self._k(k)))
+
+
+class LexicalRetriever(_Ranked):
+    """BM25 over title, section path and text of each chunk."""
+
+    def __init__(self, index: ChunkIndex, default_k: int = 10):
+        from .lexical import BM25Index
+
+        super().__init__(index, default_k)
+        titles = {doc_id: d.get("title", "") for doc_id, d in index.documents.items()}
+        self.bm25 = BM25Index(index.chunks, titles)
+
+    def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
+        return self.bm25.top(query, k)
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self._hits(self.ranked(check_query(query), self._k(k)))
+
+
+class HybridRetriever(_Ranked):
+    """Weighted reciprocal-rank fusion of BM25 and dense rankings.
+
+    score(chunk) = sum over retrievers of weight / (rrf_k + rank); each
+    retriever contributes its top `depth` chunks.
+    """
+
+    def __init__(
+        self,
+        dense: DenseRetriever,
+        lexical: LexicalRetriever,
+        *,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+        rrf_k: int = 60,
+        depth: int = 50,
+        default_k: int = 10,
+    ):
+        super().__init__(dense.index, default_k)
+        self.dense, self.lexical = dense, lexical
+        self.weights = (dense_weight, lexical_weight)
+        self.rrf_k, self.depth = rrf_k, depth
+
+    def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
+        fused: dict[int, float] = {}
+        depth = max(self.depth, k)
+        for weight, ranking in zip(
+            self.weights, (self.dense.ranked(query, depth), self.lexical.ranked(query, depth))
+        ):
+            for rank, (position, _) in enumerate(ranking, start=1):
+                fused[position] = fused.get(position, 0.0) + weight / (self.rrf_k + rank)
+        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self._hits(self.ranked(check_query(query), self._k(k)))
 
 
 def check_query(query: str) -> str:
@@ -52,11 +120,29 @@ def check_query(query: str) -> str:
     return query
 
 
-def open_dense_retriever(settings: Settings, embedder: Embedder | None = None) -> DenseRetriever:
+def open_index(settings: Settings, embedder: Embedder | None = None) -> tuple[ChunkIndex, Embedder]:
     """Load the saved index and the model that must match it."""
     if embedder is None:
         from .embedding import SentenceTransformerEmbedder
 
         embedder = SentenceTransformerEmbedder(settings.model_name, batch_size=settings.embed_batch_size)
     index = load_index(settings.index_dir, model_name=embedder.model_name, dimension=embedder.dimension)
+    return index, embedder
+
+
+def make_retriever(mode: str, index: ChunkIndex, embedder: Embedder, default_k: int = 10) -> Retriever:
+    """A retriever of the given mode over a loaded index."""
+    if mode == "dense":
+        return DenseRetriever(index, embedder, default_k)
+    if mode == "bm25":
+        return LexicalRetriever(index, default_k)
+    if mode == "hybrid":
+        return HybridRetriever(
+            DenseRetriever(index, embedder, default_k), LexicalRetriever(index, default_k), default_k=default_k
+        )
+    raise InvalidQuery(f"mode must be one of {', '.join(MODES)}. Currently it is {mode!r}.")
+
+
+def open_dense_retriever(settings: Settings, embedder: Embedder | None = None) -> DenseRetriever:
+    index, embedder = open_index(settings, embedder)
     return DenseRetriever(index, embedder, settings.top_k)

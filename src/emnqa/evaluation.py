@@ -1,0 +1,178 @@
+"""Score retrieval on a question set: per-question rows and means.
+
+Relevance: a chunk is relevant to a question when it contains one of the
+question's gold strings (case and white space folded). Metrics come from ranx,
+whose implementations are validated against trec_eval; they speak the
+vocabulary "hit@5", "mrr@10", "ndcg@10", "recall@10".
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from .questions import Question, contains_gold
+from .types import Chunk
+
+METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
+CURVE = tuple(f"hit@{k}" for k in range(1, 11))
+_RANX_NAME = {"hit": "hit_rate", "mrr": "mrr", "ndcg": "ndcg", "recall": "recall"}
+
+
+@dataclass
+class QuestionRun:
+    """One question through one retriever."""
+
+    question: Question
+    query: str
+    retrieved: list[str]  # chunk ids, best first
+    relevant: set[str]  # chunk ids holding a gold string
+    latency_ms: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def first_relevant_rank(self) -> int | None:
+        return next((rank for rank, cid in enumerate(self.retrieved, 1) if cid in self.relevant), None)
+
+
+@dataclass
+class ModeResult:
+    """All questions through one retriever, with means."""
+
+    mode: str
+    runs: list[QuestionRun]
+    single_turn: dict[str, float] = field(default_factory=dict)
+    followups: dict[str, float] = field(default_factory=dict)
+    by_type: dict[str, dict[str, float]] = field(default_factory=dict)
+    curve: dict[str, float] = field(default_factory=dict)
+    latency: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def relevant_chunks(question: Question, chunks: Sequence[Chunk]) -> set[str]:
+    """Ids of the chunks holding one of the question's gold strings."""
+    if not question.answers:
+        return set()
+    return {c.chunk_id for c in chunks if contains_gold(c.text, question.answers)}
+
+
+def run_mode(
+    mode: str,
+    search: Callable[[str, int], list[str]],
+    questions: Sequence[Question],
+    chunks: Sequence[Chunk],
+    *,
+    k: int = 10,
+    query_of: Callable[[Question], str] = lambda q: q.question,
+    progress: Callable[[int, int], None] | None = None,
+) -> ModeResult:
+    """Run every question through `search(query, k) -> chunk ids` and score.
+
+    `query_of` turns a question (with its history) into the text searched:
+    the question alone by default.
+    """
+    runs = []
+    for n, question in enumerate(questions, start=1):
+        query = query_of(question)
+        started = time.perf_counter()
+        retrieved = search(query, k)
+        latency = (time.perf_counter() - started) * 1000
+        runs.append(QuestionRun(question, query, retrieved, relevant_chunks(question, chunks), latency))
+        if progress:
+            progress(n, len(questions))
+    return score(mode, runs)
+
+
+def score(mode: str, runs: list[QuestionRun]) -> ModeResult:
+    """Per-question metrics from ranx, then means overall, per type, for
+    follow-ups apart, and latency percentiles."""
+    scored = [r for r in runs if r.question.answerable]
+    per_question = _ranx(scored, METRICS + CURVE)
+    for run in scored:
+        run.metrics = {m: per_question[m][run.question.id] for m in METRICS + CURVE}
+    single = [r for r in scored if not r.question.is_followup]
+    follow = [r for r in scored if r.question.is_followup]
+    result = ModeResult(mode, runs)
+    result.single_turn = _mean(single, METRICS)
+    result.followups = _mean(follow, METRICS)
+    result.curve = _mean(single, CURVE)
+    for qtype in sorted({r.question.type for r in single}):
+        of_type = [r for r in single if r.question.type == qtype]
+        result.by_type[qtype] = {**_mean(of_type, METRICS), "n": len(of_type)}
+    latencies = sorted(r.latency_ms for r in runs)
+    result.latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
+    result.counts = {
+        "questions": len(runs),
+        "scored": len(scored),
+        "single_turn": len(single),
+        "followups": len(follow),
+        "unanswerable": len(runs) - len(scored),
+    }
+    return result
+
+
+def _ranx(runs: list[QuestionRun], metrics: Sequence[str]) -> dict[str, dict[str, float]]:
+    if not runs:
+        return {m: {} for m in metrics}
+    from ranx import Qrels, Run, evaluate
+
+    qrels = Qrels({r.question.id: {cid: 1 for cid in r.relevant} or {"<none>": 1} for r in runs})
+    ranking = Run(
+        {r.question.id: {cid: float(len(r.retrieved) - i) for i, cid in enumerate(r.retrieved)} for r in runs}
+    )
+    names = {m: _ranx_name(m) for m in metrics}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's type-safety chatter
+        evaluate(qrels, ranking, list(names.values()), make_comparable=True)
+    return {m: {qid: float(v) for qid, v in ranking.scores[names[m]].items()} for m in metrics}
+
+
+def _ranx_name(metric: str) -> str:
+    """'hit@5' -> 'hit_rate@5'.
+
+    >>> _ranx_name("hit@5"), _ranx_name("ndcg@10")
+    ('hit_rate@5', 'ndcg@10')
+    """
+    name, cutoff = metric.split("@")
+    return f"{_RANX_NAME[name]}@{cutoff}"
+
+
+def _mean(runs: list[QuestionRun], metrics: Sequence[str]) -> dict[str, float]:
+    if not runs:
+        return {}
+    return {m: statistics.fmean(r.metrics[m] for r in runs) for m in metrics}
+
+
+def _percentile(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def evaluate_index(
+    settings,
+    questions: Sequence[Question],
+    modes: Sequence[str],
+    *,
+    k: int = 10,
+    embedder=None,
+    say: Callable[[str], None] = lambda _: None,
+) -> list[ModeResult]:
+    """Every mode over the saved index, the model loaded once."""
+    from .retrieval import make_retriever, open_index
+
+    index, embedder = open_index(settings, embedder)
+    results = []
+    for mode in modes:
+        retriever = make_retriever(mode, index, embedder, k)
+        retriever.search(questions[0].question, k)  # warm-up: first-call costs are not latency
+        say(f"Evaluating {mode} on {len(questions)} questions ...")
+        results.append(
+            run_mode(mode, lambda q, n: [h.chunk.chunk_id for h in retriever.search(q, n)], questions, index.chunks, k=k)
+        )
+    return results

@@ -1,0 +1,63 @@
+"""BM25 over chunks, with bm25s (sparse-matrix BM25, fast, no pickle).
+
+The only module that imports bm25s. The index is built in memory from the
+chunk store when a retriever opens (about a second for the default corpus).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from .chunking import embedding_text
+from .types import Chunk
+
+
+@lru_cache(maxsize=1)
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which would print through
+    # any root handler.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, English stop words removed, Snowball-stemmed tokens.
+
+    >>> tokenize(["How many applications were lodged?"])
+    [['how', 'mani', 'applic', 'lodg']]
+    """
+    return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+
+
+class BM25Index:
+    """BM25 scores of a query against every chunk's title, section and text."""
+
+    def __init__(self, chunks: Sequence[Chunk], titles: dict[str, str]):
+        self.size = len(chunks)
+        self._bm25 = _bm25s().BM25()
+        texts = [embedding_text(titles.get(c.doc_id, ""), c.section_path, c.text) for c in chunks]
+        self._bm25.index(tokenize(texts), show_progress=False)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk position, score) best first; chunks scoring 0 are left out."""
+        k = min(k, self.size)
+        if k <= 0:
+            return []
+        tokens = tokenize([query])
+        if not tokens[0]:
+            return []
+        positions, scores = self._bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if s > 0 and np.isfinite(s)]
