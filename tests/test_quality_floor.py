@@ -1,0 +1,29 @@
+"""The CI quality guard: retrieval on the real index with the real model must
+not fall below the floors in eval/floors.json (set from measured values;
+floors only ever move up)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emnqa.config import Settings
+from emnqa.evaluation import evaluate_index
+from emnqa.questions import load_questions
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+
+
+@pytest.mark.model
+def test_retrieval_stays_above_the_floors(real_index_dir, real_embedder):
+    floors = json.loads((EVAL / "floors.json").read_text(encoding="utf-8"))["modes"]
+    settings = Settings.from_env(index_dir=real_index_dir)
+    questions = load_questions(EVAL / "questions.jsonl")
+    results = {r.mode: r for r in evaluate_index(settings, questions, list(floors), embedder=real_embedder)}
+    below = [
+        f"{mode} {metric}: {results[mode].single_turn[metric]:.3f} < floor {floor:.3f}"
+        for mode, metrics in floors.items()
+        for metric, floor in metrics.items()
+        if results[mode].single_turn[metric] < floor
+    ]
+    assert not below, "; ".join(below)
