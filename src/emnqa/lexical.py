@@ -37,7 +37,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, English stop words removed, Snowball-stemmed tokens.
 
     >>> tokenize(["How many applications were lodged?"])
-    [['how', 'mani', 'applic', 'lodg']]
+    [['how', 'mani', 'applic', 'were', 'lodg']]
     """
     return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
 
