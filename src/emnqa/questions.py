@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmnqaError
+from .types import Turn
 
 QUESTION_TYPES = ("numeric", "date", "who", "what", "definition", "list", "why")
 ROLES = ("user", "assistant")
@@ -25,12 +26,6 @@ _WS = re.compile(r"\s+")
 
 class QuestionSetError(EmnqaError):
     """A question file that does not follow the format."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    role: str
-    content: str
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,14 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation: role is "user" or "assistant"."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Hit:
     """A chunk returned for a query, with its score and 1-based rank."""
 
