@@ -50,7 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--index", type=Path, help="index directory (default: ./index)")
     search.set_defaults(run=_cmd_search)
 
-    evaluate = sub.add_parser("eval", help="score retrieval on a question set")
+    ask = sub.add_parser("ask", help="a cited answer to a question ('-' reads one question per input line)")
+    ask.add_argument("question", help="the question, or - to read questions from standard input")
+    ask.add_argument("-k", type=int, default=None, help="passages retrieved (default 10)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    ask.add_argument("--year", action="append", help="only documents covering this year (repeatable)")
+    ask.add_argument("--kind", action="append", help="only this kind of document: report, factsheet, slides, news")
+    ask.add_argument("--corpus", type=Path, help="corpus directory, to check the index is current")
+    ask.add_argument("--index", type=Path, help="index directory (default: ./index)")
+    ask.set_defaults(run=_cmd_ask)
+
+    evaluate = sub.add_parser("eval", help="score retrieval and answers on a question set")
     evaluate.add_argument("--questions", type=Path, help="question file (default: eval/questions.jsonl)")
     evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "all"), default="all")
     evaluate.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
@@ -117,13 +128,83 @@ def _cmd_search(args) -> int:
     return 0
 
 
+def _cmd_ask(args) -> int:
+    from .assistant import Assistant, Filters
+    from .errors import InvalidQuery
+    from .retrieval import check_query
+
+    settings = _settings(args)
+    if args.k is not None and args.k <= 0:
+        raise InvalidQuery(f"k must be greater than 0. Currently it is {args.k}.")
+    if args.question != "-":
+        check_query(args.question)
+    _require_index(settings)
+    filters = None
+    if args.doc or args.year or args.kind:
+        filters = Filters(
+            frozenset(args.doc) if args.doc else None,
+            frozenset(args.year) if args.year else None,
+            frozenset(args.kind) if args.kind else None,
+        )
+    assistant = Assistant(settings)
+    if args.question != "-":
+        answer = assistant.ask(args.question, k=args.k, filters=filters)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            if answer.interpreted_query != answer.question:
+                print(f"Interpreted as: {answer.interpreted_query}\n")
+            print(answer.text, end="")
+        return 0
+    return _ask_stream(assistant, args, filters)
+
+
+def _ask_stream(assistant, args, filters) -> int:
+    """One question per input line (plain text or a JSON object with
+    "question" and "history"); one JSON object per line out, in order. A bad
+    line gets an {"error": ...} object; the stream goes on."""
+    failed = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            question, history = _parse_ask_line(line)
+            out = assistant.ask(question, history, k=args.k, filters=filters).to_dict()
+        except EmnqaError as exc:
+            failed += 1
+            out = {"line": number, "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _parse_ask_line(line: str):
+    from .errors import InvalidQuery
+
+    text = line.strip()
+    if not text.startswith("{"):
+        return text, None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidQuery(f"the line is not valid JSON ({exc.msg}); send plain text or {{\"question\": ...}}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
+        raise InvalidQuery('a JSON line needs a "question" string')
+    history = data.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in history
+    ):
+        raise InvalidQuery('"history" must be a list of {"role": "user"|"assistant", "content": str}')
+    return data["question"], history
+
+
 def _cmd_eval(args) -> int:
     import time
     from datetime import datetime, timezone
 
     from .config import PROJECT_ROOT
     from .errors import InvalidQuery
-    from .eval_report import summary, write_run
+    from .eval_report import answer_summary, summary, write_run
     from .evaluation import evaluate_index
     from .questions import load_questions
     from .retrieval import MODES
@@ -136,7 +217,7 @@ def _cmd_eval(args) -> int:
     _require_index(settings)
     modes = list(MODES) if args.mode == "all" else [args.mode]
     started = time.perf_counter()
-    results = evaluate_index(settings, questions, modes, k=args.k, say=_err)
+    results, answers = evaluate_index(settings, questions, modes, k=args.k, answers=True, say=_err)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or PROJECT_ROOT / "eval" / "runs" / f"{stamp}-{args.mode}"
     from .index import read_manifest
@@ -151,9 +232,10 @@ def _cmd_eval(args) -> int:
         "created": stamp,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    paths = write_run(results, out, meta)
+    paths = write_run(results, out, meta, answers)
     if args.json:
         print(json.dumps({"meta": meta, "modes": {r.mode: summary(r) for r in results},
+                          "answers": answer_summary(answers) if answers else None,
                           "files": {k: str(v) for k, v in paths.items()}}, ensure_ascii=False))
         return 0
     width = max(len(m) for m in modes)
@@ -164,6 +246,14 @@ def _cmd_eval(args) -> int:
             f"  {r.mode:<{width}}  hit@1 {s.get('hit@1', 0):.3f}  hit@5 {s.get('hit@5', 0):.3f}  "
             f"mrr@10 {s.get('mrr@10', 0):.3f}  ndcg@10 {s.get('ndcg@10', 0):.3f}  "
             f"follow-up hit@5 {f.get('hit@5', 0):.3f}  p50 {r.latency['p50']:.0f} ms  p95 {r.latency['p95']:.0f} ms"
+        )
+    if answers:
+        o = answers.overall
+        print(
+            f"  answers  has gold {o.get('answer_has_gold', 0):.3f}  citation precision {o.get('citation_precision', 0):.3f}  "
+            f"quote fidelity {o.get('quote_fidelity', 0):.3f}  abstention recall {o.get('abstention_recall', 0):.3f}  "
+            f"false abstention {o.get('false_abstention', 0):.3f}  p50 {answers.latency['p50']:.0f} ms  "
+            f"p95 {answers.latency['p95']:.0f} ms"
         )
     return 0
 

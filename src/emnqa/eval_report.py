@@ -12,15 +12,17 @@ from .evaluation import CURVE, METRICS, ModeResult
 HEADLINE = ("hit@1", "hit@5", "mrr@10")
 
 
-def write_run(results: Sequence[ModeResult], out_dir: Path, meta: dict) -> dict[str, Path]:
+def write_run(results: Sequence[ModeResult], out_dir: Path, meta: dict, answers=None) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "report": out_dir / "report.md",
         "results": out_dir / "results.json",
         "plot": out_dir / "hit_at_k.png",
     }
-    paths["results"].write_text(json.dumps(results_json(results, meta), ensure_ascii=False, indent=1), encoding="utf-8")
-    paths["report"].write_text(report_markdown(results, meta), encoding="utf-8")
+    paths["results"].write_text(
+        json.dumps(results_json(results, meta, answers), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    paths["report"].write_text(report_markdown(results, meta, answers), encoding="utf-8")
     plot_curves(results, paths["plot"])
     return paths
 
@@ -36,7 +38,17 @@ def summary(result: ModeResult) -> dict:
     }
 
 
-def results_json(results: Sequence[ModeResult], meta: dict) -> dict:
+def answer_summary(answers) -> dict:
+    return {
+        "overall": answers.overall,
+        "single_turn": answers.single_turn,
+        "followups": answers.followups,
+        "by_type": answers.by_type,
+        "latency_ms": answers.latency,
+    }
+
+
+def results_json(results: Sequence[ModeResult], meta: dict, answers=None) -> dict:
     rows: dict[str, dict] = {}
     for result in results:
         for run in result.runs:
@@ -62,14 +74,28 @@ def results_json(results: Sequence[ModeResult], meta: dict) -> dict:
                 "metrics": {m: round(v, 4) for m, v in run.metrics.items() if m in METRICS},
                 "latency_ms": round(run.latency_ms, 2),
             }
+    if answers is not None:
+        for run in answers.runs:
+            answer = run.answer
+            rows[run.question.id]["answer"] = {
+                "interpreted_query": answer.interpreted_query,
+                "text": answer.text,
+                "abstained": answer.abstained,
+                "citations": [{"n": c.n, "chunk_id": c.passage.chunk.chunk_id, "quote": c.quote} for c in answer.citations],
+                "has_gold": run.has_gold,
+                "citation_precision": run.citation_precision,
+                "quote_fidelity": run.quote_fidelity,
+                "latency_ms": round(run.latency_ms, 2),
+            }
     return {
         "meta": meta,
         "modes": {r.mode: summary(r) for r in results},
+        "answers": answer_summary(answers) if answers is not None else None,
         "questions": list(rows.values()),
     }
 
 
-def report_markdown(results: Sequence[ModeResult], meta: dict) -> str:
+def report_markdown(results: Sequence[ModeResult], meta: dict, answers=None) -> str:
     modes = [r.mode for r in results]
     first = results[0]
     lines = [
@@ -112,8 +138,45 @@ def report_markdown(results: Sequence[ModeResult], meta: dict) -> str:
         ]
         ids = ", ".join(run.question.id for run in misses) or "none"
         lines.append(f"- {result.mode} ({len(misses)}): {ids}")
+    if answers is not None:
+        lines += ["", *answer_section(answers)]
     lines += ["", "Per-question rows: `results.json`; hit@k curves: `hit_at_k.png`.", ""]
     return "\n".join(lines)
+
+
+def answer_section(answers) -> list[str]:
+    o = answers.overall
+    names = ("answer_has_gold", "citation_precision", "quote_fidelity", "false_abstention")
+    lines = [
+        "## Answers",
+        "",
+        _table(
+            ["", "answer has gold", "citation precision", "quote fidelity", "false abstention", "n"],
+            [
+                [label, *(_f(group.get(m)) for m in names), str(group.get("n", 0))]
+                for label, group in (("single-turn", answers.single_turn), ("follow-ups", answers.followups),
+                                     ("all answerable", o))
+            ],
+        ),
+        "",
+        f"Unanswerable questions: abstention recall {_f(o.get('abstention_recall'))} "
+        f"({o.get('unanswerable_n', 0)} questions). Quote fidelity over every answer: {_f(o.get('quote_fidelity'))}. "
+        f"Latency per answer: p50 {answers.latency['p50']:.1f} ms, p95 {answers.latency['p95']:.1f} ms.",
+        "",
+        "By type (single-turn):",
+        "",
+        _table(
+            ["type", "n", "answer has gold", "citation precision", "false abstention"],
+            [[t, str(g.get("n", 0)), _f(g.get("answer_has_gold")), _f(g.get("citation_precision")),
+              _f(g.get("false_abstention"))] for t, g in answers.by_type.items()],
+        ),
+        "",
+    ]
+    wrong = [r.question.id for r in answers.runs if r.question.answerable and not r.has_gold]
+    missed = [r.question.id for r in answers.runs if not r.question.answerable and not r.answer.abstained]
+    lines.append(f"- answerable without a gold string in the answer ({len(wrong)}): {', '.join(wrong) or 'none'}")
+    lines.append(f"- unanswerable but answered ({len(missed)}): {', '.join(missed) or 'none'}")
+    return lines
 
 
 def plot_curves(results: Sequence[ModeResult], path: Path) -> None:

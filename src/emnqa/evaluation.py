@@ -161,18 +161,132 @@ def evaluate_index(
     *,
     k: int = 10,
     embedder=None,
+    answers: bool = False,
     say: Callable[[str], None] = lambda _: None,
-) -> list[ModeResult]:
-    """Every mode over the saved index, the model loaded once."""
+) -> tuple[list[ModeResult], "AnswerResult | None"]:
+    """Every mode over the saved index, the model loaded once.
+
+    Every mode searches what the assistant would: the question interpreted
+    from its conversation, with acronyms expanded. With `answers`, the
+    assistant also answers every question and the answers are scored.
+    """
+    from .assistant import Assistant
     from .retrieval import make_retriever, open_index
 
     index, embedder = open_index(settings, embedder)
+    assistant = Assistant(settings, embedder=embedder, index=index)
+    interpreted = {q.id: assistant.interpret(q.question, q.history) for q in questions}
     results = []
     for mode in modes:
-        retriever = make_retriever(mode, index, embedder, k)
+        retriever = assistant.retriever if mode == "hybrid" else make_retriever(mode, index, embedder, k)
         retriever.search(questions[0].question, k)  # warm-up: first-call costs are not latency
-        say(f"Evaluating {mode} on {len(questions)} questions ...")
+        say(f"Evaluating {mode} retrieval on {len(questions)} questions ...")
+        if mode == "hybrid":
+            def search(query, n):
+                return [h.chunk.chunk_id for h in retriever.search(query, n, lexical_query=assistant.expand(query))]
+        elif mode == "bm25":
+            def search(query, n):
+                return [h.chunk.chunk_id for h in retriever.search(assistant.expand(query), n)]
+        else:
+            def search(query, n):
+                return [h.chunk.chunk_id for h in retriever.search(query, n)]
         results.append(
-            run_mode(mode, lambda q, n: [h.chunk.chunk_id for h in retriever.search(q, n)], questions, index.chunks, k=k)
+            run_mode(mode, search, questions, index.chunks, k=k, query_of=lambda q: interpreted[q.id])
         )
-    return results
+    answer_result = None
+    if answers:
+        say(f"Answering {len(questions)} questions ...")
+        answer_result = evaluate_answers(assistant, questions)
+    return results, answer_result
+
+
+ANSWER_METRICS = ("answer_has_gold", "citation_precision", "quote_fidelity", "abstention_recall", "false_abstention")
+
+
+@dataclass
+class AnswerRun:
+    """One question through the assistant."""
+
+    question: Question
+    answer: object  # emnqa.types.Answer
+    latency_ms: float
+    has_gold: bool
+    citation_precision: float | None
+    quote_fidelity: float | None
+
+
+@dataclass
+class AnswerResult:
+    runs: list[AnswerRun]
+    single_turn: dict[str, float] = field(default_factory=dict)
+    followups: dict[str, float] = field(default_factory=dict)
+    by_type: dict[str, dict[str, float]] = field(default_factory=dict)
+    overall: dict[str, float] = field(default_factory=dict)
+    latency: dict[str, float] = field(default_factory=dict)
+
+
+def quote_is_verbatim(quote: str, passage: str) -> bool:
+    """A quote is faithful when it is a span of its passage (white space folded).
+
+    >>> quote_is_verbatim("39 615 people", "In 2024,\\n39  615 people applied.")
+    True
+    >>> quote_is_verbatim("39 616 people", "In 2024, 39 615 people applied.")
+    False
+    """
+    fold = lambda s: " ".join(s.split())  # noqa: E731
+    return fold(quote) in fold(passage)
+
+
+def judge_answer(question: Question, answer) -> AnswerRun:
+    """Score one answer: gold string in the answer, citations that hold a
+    gold string, quotes that are verbatim spans of their passages."""
+    citations = list(answer.citations)
+    has_gold = (not answer.abstained) and bool(question.answers) and contains_gold(answer.text, question.answers)
+    precision = None
+    if citations and question.answerable:
+        precision = sum(contains_gold(c.passage.chunk.text, question.answers) for c in citations) / len(citations)
+    fidelity = None
+    if citations:
+        fidelity = sum(quote_is_verbatim(c.quote, c.passage.chunk.text) for c in citations) / len(citations)
+    return AnswerRun(question, answer, answer.latency_ms, has_gold, precision, fidelity)
+
+
+def score_answers(runs: list[AnswerRun]) -> AnswerResult:
+    result = AnswerResult(runs)
+    answerable = [r for r in runs if r.question.answerable]
+    unanswerable = [r for r in runs if not r.question.answerable]
+
+    def means(group: list[AnswerRun]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if group:
+            out["answer_has_gold"] = statistics.fmean(r.has_gold for r in group)
+            out["false_abstention"] = statistics.fmean(r.answer.abstained for r in group)
+            precisions = [r.citation_precision for r in group if r.citation_precision is not None]
+            if precisions:
+                out["citation_precision"] = statistics.fmean(precisions)
+        fidelities = [r.quote_fidelity for r in group if r.quote_fidelity is not None]
+        if fidelities:
+            out["quote_fidelity"] = statistics.fmean(fidelities)
+        out["n"] = len(group)
+        return out
+
+    result.single_turn = means([r for r in answerable if not r.question.is_followup])
+    result.followups = means([r for r in answerable if r.question.is_followup])
+    for qtype in sorted({r.question.type for r in answerable}):
+        result.by_type[qtype] = means([r for r in answerable if r.question.type == qtype and not r.question.is_followup])
+    overall = means(answerable)
+    fidelities = [r.quote_fidelity for r in runs if r.quote_fidelity is not None]
+    overall["quote_fidelity"] = statistics.fmean(fidelities) if fidelities else 1.0
+    overall["abstention_recall"] = statistics.fmean(r.answer.abstained for r in unanswerable) if unanswerable else 0.0
+    overall["unanswerable_n"] = len(unanswerable)
+    result.overall = overall
+    latencies = sorted(r.latency_ms for r in runs)
+    result.latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
+    return result
+
+
+def evaluate_answers(assistant, questions: Sequence[Question]) -> AnswerResult:
+    """Ask every question (with its history) and score the answers."""
+    if questions:
+        assistant.ask(questions[0].question)  # warm-up
+    return score_answers([judge_answer(q, assistant.ask(q.question, q.history)) for q in questions])

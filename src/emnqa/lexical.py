@@ -7,6 +7,8 @@ chunk store when a retriever opens (about a second for the default corpus).
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from functools import lru_cache
 from typing import Sequence
 
@@ -49,7 +51,12 @@ class BM25Index:
         self.size = len(chunks)
         self._bm25 = _bm25s().BM25()
         texts = [embedding_text(titles.get(c.doc_id, ""), c.section_path, c.text) for c in chunks]
-        self._bm25.index(tokenize(texts), show_progress=False)
+        tokens = tokenize(texts)
+        self._bm25.index(tokens, show_progress=False)
+        # The same IDF as BM25's, for weighting question terms in sentences.
+        df = Counter(t for doc in tokens for t in set(doc))
+        n = max(len(tokens), 1)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk position, score) best first; chunks scoring 0 are left out."""

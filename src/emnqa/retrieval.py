@@ -94,18 +94,19 @@ class HybridRetriever(_Ranked):
         self.weights = (dense_weight, lexical_weight)
         self.rrf_k, self.depth = rrf_k, depth
 
-    def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
+    def ranked(self, query: str, k: int, lexical_query: str | None = None) -> list[tuple[int, float]]:
         fused: dict[int, float] = {}
         depth = max(self.depth, k)
-        for weight, ranking in zip(
-            self.weights, (self.dense.ranked(query, depth), self.lexical.ranked(query, depth))
-        ):
+        rankings = (self.dense.ranked(query, depth), self.lexical.ranked(lexical_query or query, depth))
+        for weight, ranking in zip(self.weights, rankings):
             for rank, (position, _) in enumerate(ranking, start=1):
                 fused[position] = fused.get(position, 0.0) + weight / (self.rrf_k + rank)
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
-        return self._hits(self.ranked(check_query(query), self._k(k)))
+    def search(self, query: str, k: int | None = None, lexical_query: str | None = None) -> list[Hit]:
+        """`lexical_query` (e.g. with acronyms expanded) goes to BM25 only:
+        long lists of alternative names would pull the dense vector off topic."""
+        return self._hits(self.ranked(check_query(query), self._k(k), lexical_query))
 
 
 def check_query(query: str) -> str:

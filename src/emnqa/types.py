@@ -171,3 +171,61 @@ class Hit:
 
     def __repr__(self) -> str:
         return f"Hit({self.rank}, {self.score:.3f}, {self.chunk!r})"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the passage and the sentence quoted
+    from it (`quote` is a verbatim span of `passage.text`)."""
+
+    n: int
+    passage: Hit
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        chunk = self.passage.chunk
+        return {
+            "n": self.n,
+            "doc_id": chunk.doc_id,
+            "title": self.passage.title,
+            "section": chunk.section,
+            "text": chunk.text,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant replies: markdown with [n] markers, its citations,
+    and the passages retrieved for the interpreted question."""
+
+    question: str
+    interpreted_query: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Hit, ...]
+    question_type: str = "other"
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "interpreted_query": self.interpreted_query,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [
+                {
+                    "rank": h.rank,
+                    "chunk_id": h.chunk.chunk_id,
+                    "doc_id": h.chunk.doc_id,
+                    "title": h.title,
+                    "section": h.chunk.section,
+                    "score": round(h.score, 4),
+                    "text": h.chunk.text,
+                }
+                for h in self.passages
+            ],
+            "latency_ms": round(self.latency_ms, 1),
+        }

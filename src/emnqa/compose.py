@@ -1,0 +1,220 @@
+"""Question + retrieved passages -> a cited answer, by templates.
+
+No language model writes anything: the answer is made of sentences quoted
+verbatim from the passages, each followed by its [n] marker, inside fixed
+framing words, and a Sources list. When the evidence is weak the reply says
+the documents do not cover the question and lists the closest passages as
+possibly related, not as an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from .textspans import sentence_spans, trim_span
+from .types import Answer, Citation, Hit
+
+QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
+
+_TYPE_PATTERNS = (
+    ("quantity", r"^\s*(how (many|much|long|often|large|big|high)|what (number|percentage|share|proportion|amount))\b"
+     r"|\b(number of|how many|how much|percentage|per cent|proportion)\b"),
+    ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b|\b(on what date|in what year|which year|what date)\b"),
+    ("who", r"^\s*(who|whom|whose)\b|^\s*(which|what) (organi[sz]ation|body|bodies|authority|authorities|agency|court|minister|person|institution|service|ngo|association|office)\b"),
+    ("definition", r"^\s*(what (is|are|was|were) (an? |the )?[^?]{1,60}\??$|what does [^?]+ (mean|stand for)|define|definition of|meaning of)|\b(stand for|mean by|defined as|definition)\b"),
+    ("list", r"^\s*(which|what|name|list) (are the |were the )?\w*\s*(countries|measures|categories|groups|projects|bodies|regions|organi[sz]ations|ones|developments|steps|changes|conditions)\b|^\s*(list|name|enumerate)\b"),
+    ("why", r"^\s*(why|how come|for what reason|what (is|was) the (reason|purpose|point|aim|goal))\b|\b(reason|purpose|aim) (of|for|behind)\b"),
+    ("yesno", r"^\s*(is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|must)\b"),
+)
+_NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+_DATE = re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? {_MONTHS}\b|\b{_MONTHS} \d{{4}}\b|\b\d{{2}}\.\d{{2}}\.\d{{4}}\b|\b(19|20)\d{{2}}\b")
+_NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?: (?:de |van |of |for |the )?[A-Z][a-zà-ÿ]+)+|\b[A-Z]{2,}\b")
+_LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
+
+
+def detect_question_type(question: str) -> str:
+    """The kind of answer a question asks for.
+
+    >>> [detect_question_type(q) for q in ("How many people applied?", "When did it start?",
+    ...  "Who runs Fedasil?", "What is a subsequent application?", "Why was it suspended?")]
+    ['quantity', 'date', 'who', 'definition', 'why']
+    """
+    text = question.strip().lower()
+    for name, pattern in _TYPE_PATTERNS:
+        if re.search(pattern, text):
+            return name
+    return "other"
+
+
+@dataclass(frozen=True)
+class ComposeParams:
+    passages: int = 5  # passages whose sentences compete
+    max_quotes: int = 2  # sentences quoted at most
+    second_ratio: float = 0.8  # a further quote needs this share of the best score
+    rank_weight: float = 0.15  # prior for sentences of higher-ranked passages
+    cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
+    min_coverage: float = 0.1  # below this share of the question's weighted terms: abstain
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of a passage, scored as an answer to the question."""
+
+    passage: Hit
+    start: int
+    end: int
+    score: float
+    coverage: float
+
+    @property
+    def text(self) -> str:
+        return self.passage.chunk.text[self.start : self.end]
+
+
+def select_evidence(
+    question: str,
+    qtype: str,
+    hits: Sequence[Hit],
+    terms: Callable[[str], list[str]],
+    idf: Mapping[str, float],
+    params: ComposeParams = ComposeParams(),
+) -> list[Evidence]:
+    """Sentences of the best passages ranked by how well they answer:
+    IDF-weighted share of the question's terms they contain, the passage's
+    rank, and cues of the asked type (a number, a date, a name...)."""
+    wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question)}
+    total = sum(wanted.values()) or 1.0
+    candidates = []
+    for position, hit in enumerate(hits[: params.passages]):
+        context = set(terms(" ".join(hit.chunk.section_path)))
+        for start, end in _sentences(hit.chunk.text):
+            sentence = hit.chunk.text[start:end]
+            present = set(terms(sentence))
+            coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
+            own = sum(w for t, w in wanted.items() if t in present) / total
+            score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
+            score += params.cue_weight * _cue(qtype, sentence, hit)
+            candidates.append(Evidence(hit, start, end, score, coverage))
+    candidates.sort(key=lambda e: -e.score)
+    if not candidates:
+        return []
+    chosen = [candidates[0]]
+    for candidate in candidates[1:]:
+        if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
+            break
+        if not any(_overlaps(candidate, c) for c in chosen):
+            chosen.append(candidate)
+    return chosen
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage, one list item or line-broken title per
+    span, leading bullet glyphs left out of the quote."""
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        for a, b in sentence_spans(line):
+            m = _LEADING_MARK.match(line[a:b])
+            a = a + m.end() if m else a
+            a, b = trim_span(line, a, b)
+            if b - a >= 3:
+                spans.append((pos + a, pos + b))
+        pos += len(line) + 1
+    return spans
+
+
+def _cue(qtype: str, sentence: str, hit: Hit) -> float:
+    if qtype == "quantity":
+        return 1.0 if _NUMBER.search(_YEAR.sub("", sentence)) else 0.0
+    if qtype == "date":
+        return 1.0 if _DATE.search(sentence) else 0.0
+    if qtype == "who":
+        return 1.0 if _NAME.search(sentence[1:]) else 0.0
+    if qtype == "definition":
+        return 1.0 if hit.chunk.kind == "definition" else 0.0
+    if qtype == "list":
+        return 1.0 if sentence.count(",") >= 2 or hit.chunk.text.count("\n") >= 3 else 0.0
+    if qtype == "why":
+        return 1.0 if re.search(r"\b(because|due to|in order to|to ensure|aim|aims|so that|as a result|reason|since|following)\b", sentence, re.I) else 0.0
+    return 0.0
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.passage.chunk.doc_id == b.passage.chunk.doc_id and (
+        a.text in b.passage.chunk.text and b.text in a.passage.chunk.text or a.text == b.text
+    )
+
+
+# -- templates ---------------------------------------------------------------
+
+_LEADS = {
+    "quantity": "The EMN Belgium documents give these figures:",
+    "date": "The EMN Belgium documents date it as follows:",
+    "who": "According to the EMN Belgium documents:",
+    "definition": "The EMN Belgium documents define it as follows:",
+    "list": "The EMN Belgium documents list:",
+    "why": "The EMN Belgium documents explain:",
+    "yesno": "The EMN Belgium documents say:",
+    "other": "According to the EMN Belgium documents:",
+}
+NOT_COVERED = "The EMN Belgium documents in the corpus do not cover this question."
+
+
+def compose_answer(
+    question: str,
+    interpreted_query: str,
+    qtype: str,
+    evidence: Sequence[Evidence],
+    passages: Sequence[Hit],
+    abstain: bool,
+    years: Mapping[str, str] | None = None,
+) -> Answer:
+    """Render the answer markdown from quoted evidence, or the abstention."""
+    years = years or {}
+    if abstain or not evidence:
+        return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
+    citations: list[Citation] = []
+    numbers: dict[str, int] = {}
+    lines = [_LEADS.get(qtype, _LEADS["other"]), ""]
+    for item in evidence:
+        chunk_id = item.passage.chunk.chunk_id
+        if chunk_id not in numbers:
+            numbers[chunk_id] = len(numbers) + 1
+        n = numbers[chunk_id]
+        quote = item.text
+        citations.append(Citation(n, item.passage, quote))
+        lines.append(f"> {_inline(quote)} [{n}]")
+        lines.append("")
+    lines.append("**Sources**")
+    lines.append("")
+    for c in citations:
+        lines.append(f"[{c.n}] {_source(c.passage, years)} — “{_inline(c.quote)}”")
+    lines.append("")
+    return Answer(question, interpreted_query, "\n".join(lines).rstrip() + "\n", False, tuple(citations), tuple(passages), qtype)
+
+
+def _not_covered(passages: Sequence[Hit], years: Mapping[str, str]) -> str:
+    lines = [NOT_COVERED]
+    if passages:
+        lines += ["", "Possibly related passages (they do not answer the question):", ""]
+        for hit in passages[:3]:
+            excerpt = _inline(hit.chunk.text)
+            excerpt = excerpt if len(excerpt) <= 220 else excerpt[:217].rsplit(" ", 1)[0] + " …"
+            lines.append(f"- {_source(hit, years)}: {excerpt}")
+    return "\n".join(lines) + "\n"
+
+
+def _source(hit: Hit, years: Mapping[str, str]) -> str:
+    year = years.get(hit.chunk.doc_id)
+    title = f"{hit.title} ({year})" if year and year not in hit.title else hit.title
+    section = hit.chunk.section
+    return f"{title} — {section}" if section else title
+
+
+def _inline(text: str) -> str:
+    """One line for markdown: white space folded, nothing else changed."""
+    return re.sub(r"\s+", " ", text).strip()

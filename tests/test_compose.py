@@ -1,0 +1,91 @@
+"""The template answer composer on inline passages: question types, sentence
+choice, verbatim quotes with [n] markers, the Sources list, abstention."""
+
+import re
+
+import pytest
+
+from emnqa.compose import NOT_COVERED, compose_answer, detect_question_type, select_evidence
+from emnqa.lexical import tokenize
+from emnqa.types import Chunk, Hit
+
+
+def terms(text):
+    return tokenize([text])[0]
+
+
+def hit(rank, text, section=("Minors", "4.1 Key statistics"), kind="text", doc="overview-2024"):
+    chunk = Chunk(f"{doc}:{rank}", doc, text, section, 0, len(text), 10, kind=kind)
+    return Hit(chunk, 1.0 / rank, rank, "Asylum and Migration Overview Belgium 2024")
+
+
+HITS = [
+    hit(1, "Unaccompanied minors are a priority for Fedasil. In 2024, the Guardianship Service received "
+           "4 068 initial reports of unaccompanied minors. Most came from Afghanistan."),
+    hit(2, "Guardians support minors throughout their stay.", section=("Minors", "4.4 Guardianship")),
+]
+IDF = {t: 1.0 for t in terms(" ".join(h.chunk.text for h in HITS))}
+
+
+@pytest.mark.parametrize(
+    "question, qtype",
+    [
+        ("How many unaccompanied minors were reported in 2024?", "quantity"),
+        ("What percentage of decisions were positive?", "quantity"),
+        ("When did the new reception law enter into force?", "date"),
+        ("Who appoints guardians?", "who"),
+        ("Which authority registers asylum applications?", "who"),
+        ("What is a safe country of origin?", "definition"),
+        ("What does CALL stand for?", "definition"),
+        ("Which countries are on the list of safe countries of origin?", "list"),
+        ("Why was the processing of Sudanese applications suspended?", "why"),
+        ("Is sex work recognised as a profession?", "yesno"),
+        ("Tell me about reception in Liège", "other"),
+    ],
+)
+def test_question_types(question, qtype):
+    assert detect_question_type(question) == qtype
+
+
+def test_quantity_question_selects_the_sentence_with_the_figure():
+    question = "How many reports of unaccompanied minors did the guardianship service get in 2024?"
+    evidence = select_evidence(question, "quantity", HITS, terms, IDF)
+    assert "4 068" in evidence[0].text
+    assert evidence[0].text == HITS[0].chunk.text[evidence[0].start : evidence[0].end]
+
+
+def test_answer_quotes_verbatim_with_markers_and_sources():
+    question = "How many reports of unaccompanied minors did the guardianship service get in 2024?"
+    evidence = select_evidence(question, "quantity", HITS, terms, IDF)
+    answer = compose_answer(question, question, "quantity", evidence, HITS, False, {"overview-2024": "2024"})
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.n == 1 and first.quote in first.passage.chunk.text
+    assert f"> {first.quote} [1]" in answer.text
+    assert "**Sources**" in answer.text
+    assert "[1] Asylum and Migration Overview Belgium 2024 — Minors > 4.1 Key statistics — “" in answer.text
+    # Everything outside the framing words and sources is quoted text.
+    quoted = re.findall(r"^> (.*) \[\d+\]$", answer.text, flags=re.M)
+    assert quoted and all(q in " ".join(h.chunk.text for h in HITS) for q in quoted)
+
+
+def test_answer_dict_has_the_stable_shape():
+    evidence = select_evidence("How many reports?", "quantity", HITS, terms, IDF)
+    data = compose_answer("How many reports?", "How many reports?", "quantity", evidence, HITS, False).to_dict()
+    assert set(data) == {"question", "interpreted_query", "answer", "abstained", "citations", "passages", "latency_ms"}
+    assert set(data["citations"][0]) == {"n", "doc_id", "title", "section", "text", "quote"}
+    assert set(data["passages"][0]) == {"rank", "chunk_id", "doc_id", "title", "section", "score", "text"}
+
+
+def test_abstention_says_not_covered_and_lists_passages_without_markers():
+    answer = compose_answer("How many in 2031?", "How many in 2031?", "quantity", [], HITS, True)
+    assert answer.abstained and not answer.citations
+    assert answer.text.startswith(NOT_COVERED)
+    assert "Possibly related passages (they do not answer the question):" in answer.text
+    assert not re.search(r"\[\d+\]", answer.text)
+
+
+def test_leading_bullets_are_not_part_of_the_quote():
+    bullet = hit(1, "- ➤ Fedasil opened 1 174 new places in 2023.")
+    evidence = select_evidence("How many new places did Fedasil open?", "quantity", [bullet], terms, IDF)
+    assert evidence[0].text == "Fedasil opened 1 174 new places in 2023."
