@@ -83,7 +83,8 @@ class Assistant:
         k = k or self.settings.top_k
         hits = self.search(interpreted, k, filters)
         qtype = detect_question_type(interpreted)
-        evidence = select_evidence(interpreted, qtype, hits, _terms, self.idf, self.params)
+        similarities = self.sentence_similarities(interpreted, hits[: self.params.passages])
+        evidence = select_evidence(interpreted, qtype, hits, _terms, self.idf, self.params, similarities)
         abstain = self.weak(interpreted, evidence)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
@@ -106,6 +107,30 @@ class Assistant:
             hits = [h for h in hits if filters.admits(h.chunk, self.index.documents.get(h.chunk.doc_id, {}))]
         merged = merge_adjacent(hits, self._positions)
         return [replace(h, rank=i) for i, h in enumerate(merged[:k], start=1)]
+
+    def sentence_similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, list[tuple[int, int, float]]]:
+        """Per passage, (start, end, cosine to the query) of each sentence,
+        from the sentence vectors stored in the index. Sentences of merged
+        passages are located in the merged text."""
+        vectors = self.index.sentence_vectors
+        if vectors is None:
+            return {}
+        query_vector = self.retriever.dense.vector(query)
+        out: dict[str, list[tuple[int, int, float]]] = {}
+        for hit in hits:
+            spans: dict[int, tuple[int, int, float]] = {}
+            for chunk_id in hit.chunk.chunk_id.split("+"):
+                position = self._positions.get(chunk_id)
+                if position is None:
+                    continue
+                chunk = self.index.chunks[position]
+                first, last = self.index.sentence_rows(position)
+                for (a, b), score in zip(chunk.meta.get("sentences", ()), vectors[first:last] @ query_vector):
+                    at = hit.chunk.text.find(chunk.text[a:b])
+                    if at >= 0:
+                        spans.setdefault(at, (at, at + b - a, float(score)))
+            out[hit.chunk.chunk_id] = sorted(spans.values())
+        return out
 
     def weak(self, question: str, evidence: Sequence[Evidence]) -> bool:
         """Whether to say "not covered": the best sentence covers too little

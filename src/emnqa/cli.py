@@ -92,7 +92,8 @@ def _cmd_index(args) -> int:
     print(
         f"Indexed {report.documents} documents into {report.chunks} chunks "
         f"({report.tokens} tokens; per chunk min {stats.get('min')}, median {stats.get('median')}, "
-        f"max {stats.get('max')}) in {report.seconds:.1f} s; embedded {report.embedded} new chunks. "
+        f"max {stats.get('max')}) in {report.seconds:.1f} s; embedded {report.embedded} new texts "
+        f"({report.chunks} chunks and {report.sentences} sentences in all). "
         f"Index: {report.path}"
     )
     return 0

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from .textspans import sentence_spans, trim_span
+from .textspans import quotable_sentences
 from .types import Answer, Citation, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
@@ -23,7 +23,8 @@ _TYPE_PATTERNS = (
      r"|\b(number of|how many|how much|percentage|per cent|proportion)\b"),
     ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b|\b(on what date|in what year|which year|what date)\b"),
     ("who", r"^\s*(who|whom|whose)\b|^\s*(which|what) (organi[sz]ation|body|bodies|authority|authorities|agency|court|minister|person|institution|service|ngo|association|office)\b"),
-    ("definition", r"^\s*(what (is|are|was|were) (an? |the )?[^?]{1,60}\??$|what does [^?]+ (mean|stand for)|define|definition of|meaning of)|\b(stand for|mean by|defined as|definition)\b"),
+    ("definition", r"^\s*(what (is|are|was|were) (an? |the )?[^?]{1,60}\??$|what does [^?]+ (mean|stand for)|define|definition of|meaning of)"
+     r"|\b(stand for|mean by|meant by|defined as|definition|define|defines|glossary|terminology|what makes [^?]+ an? )"),
     ("list", r"^\s*(which|what|name|list) (are the |were the )?\w*\s*(countries|measures|categories|groups|projects|bodies|regions|organi[sz]ations|ones|developments|steps|changes|conditions)\b|^\s*(list|name|enumerate)\b"),
     ("why", r"^\s*(why|how come|for what reason|what (is|was) the (reason|purpose|point|aim|goal))\b|\b(reason|purpose|aim) (of|for|behind)\b"),
     ("yesno", r"^\s*(is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|must)\b"),
@@ -33,7 +34,6 @@ _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
 _DATE = re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? {_MONTHS}\b|\b{_MONTHS} \d{{4}}\b|\b\d{{2}}\.\d{{2}}\.\d{{4}}\b|\b(19|20)\d{{2}}\b")
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?: (?:de |van |of |for |the )?[A-Z][a-zà-ÿ]+)+|\b[A-Z]{2,}\b")
-_LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
 
 
 def detect_question_type(question: str) -> str:
@@ -52,12 +52,18 @@ def detect_question_type(question: str) -> str:
 
 @dataclass(frozen=True)
 class ComposeParams:
+    """Weights and thresholds, tuned by grid search on eval/questions.jsonl
+    (answer contains a gold string; abstention on unanswerable questions)."""
+
     passages: int = 5  # passages whose sentences compete
-    max_quotes: int = 2  # sentences quoted at most
-    second_ratio: float = 0.8  # a further quote needs this share of the best score
+    max_quotes: int = 3  # sentences quoted at most
+    second_ratio: float = 0.6  # a further quote needs this share of the best score
     rank_weight: float = 0.15  # prior for sentences of higher-ranked passages
     cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
-    min_coverage: float = 0.1  # below this share of the question's weighted terms: abstain
+    min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
+    similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
+    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term)
+    neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Evidence:
     end: int
     score: float
     coverage: float
+    similarity: float = 0.0
 
     @property
     def text(self) -> str:
@@ -82,27 +89,41 @@ def select_evidence(
     terms: Callable[[str], list[str]],
     idf: Mapping[str, float],
     params: ComposeParams = ComposeParams(),
+    similarities: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
 ) -> list[Evidence]:
     """Sentences of the best passages ranked by how well they answer:
-    IDF-weighted share of the question's terms they contain, the passage's
-    rank, and cues of the asked type (a number, a date, a name...)."""
+    the model's question-sentence similarity (when `similarities` gives it,
+    per chunk id: (start, end, cosine) of each sentence), the IDF-weighted
+    share of the question's terms they contain, the passage's rank, and cues
+    of the asked type (a number, a date, a name...)."""
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question)}
     total = sum(wanted.values()) or 1.0
     candidates = []
     for position, hit in enumerate(hits[: params.passages]):
         context = set(terms(" ".join(hit.chunk.section_path)))
-        for start, end in _sentences(hit.chunk.text):
+        scored = (similarities or {}).get(hit.chunk.chunk_id)
+        if scored is None:
+            scored = [(a, b, 0.0) for a, b in quotable_sentences(hit.chunk.text)]
+        for start, end, similarity in scored:
             sentence = hit.chunk.text[start:end]
             present = set(terms(sentence))
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
             score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
-            score += params.cue_weight * _cue(qtype, sentence, hit)
-            candidates.append(Evidence(hit, start, end, score, coverage))
-    candidates.sort(key=lambda e: -e.score)
+            score += params.similarity_weight * similarity + params.cue_weight * _cue(qtype, sentence, hit)
+            if len(sentence.split()) < 5:
+                score *= params.short_penalty
+            candidates.append(Evidence(hit, start, end, score, coverage, similarity))
     if not candidates:
         return []
+    following = _following(candidates)
+    candidates.sort(key=lambda e: -e.score)
     chosen = [candidates[0]]
+    # An answer often continues in the next sentence ("To compensate, ...",
+    # "Before, this amount was ..."): quote it too when it is relevant enough.
+    after = following.get(id(candidates[0]))
+    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
+        chosen.append(after)
     for candidate in candidates[1:]:
         if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
             break
@@ -111,20 +132,17 @@ def select_evidence(
     return chosen
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage, one list item or line-broken title per
-    span, leading bullet glyphs left out of the quote."""
-    spans = []
-    pos = 0
-    for line in text.split("\n"):
-        for a, b in sentence_spans(line):
-            m = _LEADING_MARK.match(line[a:b])
-            a = a + m.end() if m else a
-            a, b = trim_span(line, a, b)
-            if b - a >= 3:
-                spans.append((pos + a, pos + b))
-        pos += len(line) + 1
-    return spans
+def _following(candidates: list[Evidence]) -> dict[int, Evidence]:
+    """Each candidate's next sentence in the same passage (by object id)."""
+    by_passage: dict[str, list[Evidence]] = {}
+    for e in candidates:
+        by_passage.setdefault(e.passage.chunk.chunk_id, []).append(e)
+    out: dict[int, Evidence] = {}
+    for group in by_passage.values():
+        group.sort(key=lambda e: e.start)
+        for first, second in zip(group, group[1:]):
+            out[id(first)] = second
+    return out
 
 
 def _cue(qtype: str, sentence: str, hit: Hit) -> float:
@@ -144,9 +162,11 @@ def _cue(qtype: str, sentence: str, hit: Hit) -> float:
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:
-    return a.passage.chunk.doc_id == b.passage.chunk.doc_id and (
-        a.text in b.passage.chunk.text and b.text in a.passage.chunk.text or a.text == b.text
-    )
+    """The same sentence twice: one span inside the other in one passage,
+    or the same words in two passages (chunks overlap by a sentence)."""
+    if a.passage.chunk.chunk_id == b.passage.chunk.chunk_id:
+        return a.start < b.end and b.start < a.end
+    return " ".join(a.text.split()) == " ".join(b.text.split())
 
 
 # -- templates ---------------------------------------------------------------

@@ -21,7 +21,7 @@ import os
 import platform
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,10 +31,14 @@ import numpy as np
 from .errors import IndexCorrupt, IndexIncompatible, IndexMissing, InvalidQuery
 from .types import Chunk
 
-FORMAT_VERSION = 1
+# 2: sentence vectors (sentences.npy) beside the chunk vectors.
+FORMAT_VERSION = 2
 INDEX_TYPE = "flat_ip"
 CURRENT = "CURRENT"
 VECTORS, CHUNKS, DOCUMENTS, MANIFEST = "vectors.faiss", "chunks.jsonl", "documents.json", "manifest.json"
+# One row per quotable sentence, in chunk order; each chunk's meta["sentences"]
+# holds the (start, end) of its sentences in its text.
+SENTENCES = "sentences.npy"
 DOCUMENT_FIELDS = ("doc_id", "title", "year", "kind", "language", "path", "publisher")
 _BUILD_PREFIX = "build-"
 _TMP_PREFIX = ".tmp-"
@@ -50,6 +54,16 @@ class ChunkIndex:
     manifest: dict
     faiss_index: Any
     path: Path | None = None
+    sentence_vectors: np.ndarray | None = None
+
+    def sentence_rows(self, position: int) -> tuple[int, int]:
+        """The rows of `sentence_vectors` that belong to chunk `position`."""
+        if self._offsets is None:
+            counts = [len(c.meta.get("sentences", ())) for c in self.chunks]
+            self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+        return int(self._offsets[position]), int(self._offsets[position + 1])
+
+    _offsets: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ntotal(self) -> int:
@@ -94,8 +108,13 @@ def build_index(
     dimension: int,
     chunking: dict,
     corpus_fingerprint: str,
+    sentence_vectors: np.ndarray | None = None,
 ) -> ChunkIndex:
-    """An in-memory exact inner-product index over L2-normalised `vectors`."""
+    """An in-memory exact inner-product index over L2-normalised `vectors`.
+
+    `sentence_vectors`, when given, has one row per entry of the chunks'
+    meta["sentences"], in order.
+    """
     if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32:
         raise ValueError(
             f"vectors must be a float32 numpy array. Currently {getattr(vectors, 'dtype', type(vectors))}."
@@ -128,7 +147,14 @@ def build_index(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": None,
     }
-    return ChunkIndex(list(chunks), docs, manifest, faiss_index)
+    if sentence_vectors is not None:
+        expected = sum(len(c.meta.get("sentences", ())) for c in chunks)
+        if sentence_vectors.dtype != np.float32 or sentence_vectors.shape != (expected, dimension):
+            raise ValueError(
+                f"sentence_vectors must be float32 of shape ({expected}, {dimension}), one row per "
+                f"chunk sentence. Currently {sentence_vectors.dtype} {sentence_vectors.shape}."
+            )
+    return ChunkIndex(list(chunks), docs, manifest, faiss_index, sentence_vectors=sentence_vectors)
 
 
 def save_index(index: ChunkIndex, root: Path, *, build_seconds: float | None = None) -> Path:
@@ -183,7 +209,8 @@ def load_index(
             f"{build / VECTORS} holds {faiss_index.ntotal} vectors but {build / CHUNKS} has "
             f"{len(chunks)} chunks. {_REBUILD}"
         )
-    return ChunkIndex(chunks, documents, manifest, faiss_index, path=build)
+    sentence_vectors = _read_sentences(build, manifest, chunks, expected_dim)
+    return ChunkIndex(chunks, documents, manifest, faiss_index, path=build, sentence_vectors=sentence_vectors)
 
 
 def read_manifest(root: Path) -> dict:
@@ -226,7 +253,11 @@ def _write_build_files(index: ChunkIndex, directory: Path) -> dict[str, str]:
         for chunk in index.chunks:
             f.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     _write_json(directory / DOCUMENTS, list(index.documents.values()))
-    return {name: _sha256(directory / name) for name in (VECTORS, CHUNKS, DOCUMENTS)}
+    names = [VECTORS, CHUNKS, DOCUMENTS]
+    if index.sentence_vectors is not None:
+        np.save(directory / SENTENCES, index.sentence_vectors, allow_pickle=False)
+        names.append(SENTENCES)
+    return {name: _sha256(directory / name) for name in names}
 
 
 def _write_current(root: Path, name: str) -> None:
@@ -302,7 +333,7 @@ def _check_files(manifest: dict, build: Path) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict):
         raise IndexCorrupt(f"{build / MANIFEST} lists no file checksums. {_REBUILD}")
-    for name in (VECTORS, CHUNKS, DOCUMENTS):
+    for name in (VECTORS, CHUNKS, DOCUMENTS, *([SENTENCES] if SENTENCES in files else [])):
         path = build / name
         if name not in files:
             raise IndexCorrupt(f"{build / MANIFEST} has no checksum for {name}. {_REBUILD}")
@@ -314,6 +345,23 @@ def _check_files(manifest: dict, build: Path) -> None:
                 f"{path} has changed since the index was built: its sha256 is "
                 f"{actual[:12]}…, the manifest says {str(files[name])[:12]}…. {_REBUILD}"
             )
+
+
+def _read_sentences(build: Path, manifest: dict, chunks: list[Chunk], dimension: int) -> np.ndarray | None:
+    if SENTENCES not in manifest.get("files", {}):
+        return None
+    path = build / SENTENCES
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{path} cannot be read ({exc}). {_REBUILD}") from None
+    expected = sum(len(c.meta.get("sentences", ())) for c in chunks)
+    if vectors.ndim != 2 or vectors.shape != (expected, dimension):
+        raise IndexCorrupt(
+            f"{path} holds {vectors.shape} sentence vectors but the chunks list {expected} sentences "
+            f"of dimension {dimension}. {_REBUILD}"
+        )
+    return vectors
 
 
 def _read_faiss(path: Path) -> Any:

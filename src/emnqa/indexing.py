@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
+
+import numpy as np
 
 from .chunking import ChunkingParams, chunk_document, embedding_text
 from .config import Settings
@@ -18,6 +20,7 @@ from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .errors import EmnqaError, IndexLocked, IndexMissing
 from .index import build_index, load_index, read_manifest, save_index
+from .textspans import quotable_sentences
 from .types import Chunk
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,8 @@ class IndexReport:
     documents: int = 0
     chunks: int = 0
     tokens: int = 0
-    embedded: int = 0
+    sentences: int = 0  # quotable sentences, each with its own vector
+    embedded: int = 0  # texts (chunks and sentences) not found in the cache
     seconds: float = 0.0
     warnings: tuple[CorpusWarning, ...] = ()
     token_stats: dict = field(default_factory=dict)
@@ -114,11 +118,14 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
     embedder = (embedder_factory or _default_embedder(settings))()
     say("Chunking ...")
     chunks = chunk_corpus(corpus, chunking_params(settings), embedder)
+    chunks = [with_sentences(c) for c in chunks]
     titles = {d.doc_id: d.title for d in corpus.documents}
     texts = [embedding_text(titles[c.doc_id], c.section_path, c.text) for c in chunks]
+    sentences = [c.text[a:b] for c in chunks for a, b in c.meta["sentences"]]
     cache = EmbeddingCache(root / CACHE_DIR_NAME, embedder.model_name, embedder.dimension)
-    say(f"Embedding {len(texts)} chunks (cached ones are reused) ...")
-    vectors, embedded = embed_with_cache(embedder, texts, cache, progress=progress)
+    say(f"Embedding {len(texts)} chunks and {len(sentences)} sentences (cached ones are reused) ...")
+    vectors, embedded = embed_with_cache(embedder, texts + sentences, cache, progress=progress)
+    vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
     index = build_index(
         chunks,
         vectors,
@@ -127,10 +134,11 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
         dimension=embedder.dimension,
         chunking=chunking_params(settings).as_dict(),
         corpus_fingerprint=corpus.fingerprint,
+        sentence_vectors=np.ascontiguousarray(sentence_vectors),
     )
     seconds = time.perf_counter() - started
     save_index(index, root, build_seconds=round(seconds, 3))
-    cache.prune(texts)
+    cache.prune(texts + sentences)
     cache.save()
     tokens = [c.token_count for c in chunks]
     return IndexReport(
@@ -138,6 +146,7 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
         documents=len(corpus.documents),
         chunks=len(chunks),
         tokens=sum(tokens),
+        sentences=len(sentences),
         embedded=embedded,
         seconds=time.perf_counter() - started,
         warnings=corpus.warnings,
@@ -151,6 +160,13 @@ def _status_or_stale(settings: Settings) -> tuple[str, str]:
         return index_status(settings)
     except EmnqaError as exc:
         return "stale", str(exc)
+
+
+def with_sentences(chunk: Chunk) -> Chunk:
+    """The chunk with the spans of its quotable sentences in meta["sentences"]:
+    each is embedded, so the answer composer can rank sentences by meaning."""
+    spans = [list(span) for span in quotable_sentences(chunk.text)]
+    return replace(chunk, meta={**chunk.meta, "sentences": spans})
 
 
 def _loads(root: Path) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
+
 from .config import Settings
 from .embedding import Embedder
 from .errors import InvalidQuery
@@ -46,9 +48,17 @@ class DenseRetriever(_Ranked):
     def __init__(self, index: ChunkIndex, embedder: Embedder, default_k: int = 10):
         super().__init__(index, default_k)
         self.embedder = embedder
+        self._last: tuple[str, np.ndarray] | None = None
+
+    def vector(self, query: str) -> np.ndarray:
+        """The query's unit vector; the last one is kept, since the answer
+        composer needs the same vector right after retrieval."""
+        if self._last is None or self._last[0] != query:
+            self._last = (query, self.embedder.embed([query])[0])
+        return self._last[1]
 
     def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
-        return self.index.search(self.embedder.embed([query]), k)[0]
+        return self.index.search(self.vector(query)[None, :], k)[0]
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         return self._hits(self.ranked(check_query(query), self._k(k)))

@@ -71,6 +71,30 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+_LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
+
+
+def quotable_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage that can be quoted on their own: one
+    per sentence of each line, leading bullet glyphs left out.
+
+    >>> t = "- ➤ Fedasil opened 1 174 places. Most were new.\\nBox 6: A title"
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['Fedasil opened 1 174 places.', 'Most were new.', 'Box 6: A title']
+    """
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        for a, b in sentence_spans(line):
+            m = _LEADING_MARK.match(line[a:b])
+            a = a + m.end() if m else a
+            a, b = trim_span(line, a, b)
+            if b - a >= 3:
+                spans.append((pos + a, pos + b))
+        pos += len(line) + 1
+    return spans
+
+
 def normalise_space(text: str) -> str:
     """Collapse runs of white space to one space.
 
