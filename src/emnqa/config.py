@@ -7,7 +7,7 @@ callers override both by passing values, with None meaning "use the default".
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 # The repository root when running from a checkout; the working directory otherwise.
@@ -31,6 +31,18 @@ class Settings:
     embed_max_wordpieces: int = 256
     embed_batch_size: int = 32
     top_k: int = 10
+    # The web chat (app.py, `emnqa serve`).
+    host: str = "127.0.0.1"
+    port: int = 7860
+    # Both set: the page and its API ask for this user name and password.
+    auth_user: str = ""
+    auth_password: str = field(default="", repr=False)
+    # Thumbs up / down on an answer are appended here, one JSON object a line.
+    feedback_path: Path = PROJECT_ROOT / "feedback" / "feedback.jsonl"
+    # Questions answered at once, and questions waiting beyond those; one
+    # more than that is told the chat is busy.
+    concurrency_limit: int = 2
+    queue_max_size: int = 16
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
