@@ -1,16 +1,20 @@
-"""The chat the README's run command starts: launched for real, driven over
-Gradio's API. (The full web chat and its browser tests come with the chat.)"""
+"""The chat the README's run command starts: `python app.py` launched for
+real (real model, real index, built at start-up) and driven through Gradio's
+API with gradio_client, as any API client would."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+QUESTION = "How many people applied for international protection in Belgium in 2024?"
 
 
 def free_port() -> int:
@@ -19,50 +23,145 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def chat_url(real_index_dir):
-    import urllib.request
-
+def start_app(args: list[str], env: dict, log: Path, timeout: float = 120):
+    """Start app.py, wait until its page answers; return (process, url)."""
     port = free_port()
-    env = dict(os.environ, EMNQA_INDEX=str(real_index_dir), EMNQA_CORPUS=str(REPO / "corpus"))
+    out = log.open("w")
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, str(REPO / "app.py"), *args, "--port", str(port)],
+        env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited early:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    pytest.fail(f"app.py did not answer within {timeout} s:\n{log.read_text()}")
+
+
+def stop_app(proc) -> None:
+    proc.terminate()
     try:
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited early: {proc.stdout.read()}")
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("app.py did not answer within 120 s")
-        yield url
-    finally:
-        proc.terminate()
         proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def chat(real_index_dir, tmp_path_factory):
+    """app.py over an index directory holding only the embedding cache of the
+    real index: the app must build the index first (in about a second, every
+    vector cached), then serve."""
+    root = tmp_path_factory.mktemp("app")
+    index = root / "index"
+    shutil.copytree(real_index_dir / "cache", index / "cache")
+    log = root / "app.log"
+    env = {"EMNQA_INDEX": str(index), "EMNQA_CORPUS": str(REPO / "corpus"),
+           "EMNQA_FEEDBACK_PATH": str(root / "feedback.jsonl")}
+    proc, url = start_app([], env, log)
+    yield url, log
+    stop_app(proc)
+
+
+@pytest.fixture
+def client(chat):
+    from gradio_client import Client
+
+    return Client(chat[0], verbose=False)  # a new session: no chat history
 
 
 @pytest.mark.model
-def test_chat_answers_with_cited_passages(chat_url):
-    from gradio_client import Client
+def test_a_missing_index_is_built_first_with_visible_progress(chat):
+    out = chat[1].read_text()
+    assert "Reading the corpus" in out and "Embedding" in out
+    assert "Indexed 5 documents into" in out
+    assert out.index("Indexed 5 documents") < out.index("The chat is at http://127.0.0.1:")
+    assert "Traceback" not in out
 
-    client = Client(chat_url, verbose=False)
-    answer = client.predict(
-        "How many people applied for international protection in Belgium in 2024?", api_name="/chat"
-    )
+
+@pytest.mark.model
+def test_chat_answers_with_a_cited_source(client):
+    answer, panel = client.predict(QUESTION, api_name="/chat")
     assert "[1]" in answer and "39 615" in answer
-    assert "Asylum and Migration Overview Belgium 2024" in answer
+    assert "**Sources**" in answer
+    assert '<span class="emnqa-n">[1]</span>' in panel
+    assert "Asylum and Migration Overview Belgium 2024" in panel
+    assert "<mark>In 2024, 39 615 individuals applied for international protection in Belgium" in panel
 
 
 @pytest.mark.model
-def test_chat_refuses_an_empty_question_politely(chat_url):
-    from gradio_client import Client
+@pytest.mark.parametrize(
+    "message, says",
+    [("", "the message is empty"), ("   \n ", "the message is empty"), ("a" * 2001, "the limit is 2,000")],
+    ids=["empty", "blank", "2001-chars"],
+)
+def test_blank_and_overlong_messages_are_refused_over_the_api(client, message, says):
+    answer, panel = client.predict(message, api_name="/chat")
+    assert answer.startswith("⚠️") and says in answer
+    assert says in panel and "<mark>" not in panel
 
-    answer = Client(chat_url, verbose=False).predict("   ", api_name="/chat")
-    assert "The question is empty" in answer
+
+@pytest.mark.model
+def test_filters_restrict_the_sources(client):
+    answer, panel = client.predict("What happened with the reception crisis?", ["event-2023-slides"], [],
+                                   api_name="/chat")
+    assert "EMN Belgium national event" in panel
+    assert "Asylum and Migration Overview" not in panel and "news items" not in panel
+
+
+@pytest.mark.model
+def test_an_uncovered_question_says_not_covered_with_related_passages(client):
+    answer, panel = client.predict("What is the capital of Japan?", api_name="/chat")
+    assert answer.startswith("**Not covered.**")
+    assert 'class="emnqa-not-covered"' in panel and 'class="emnqa-passage"' in panel
+
+
+@pytest.mark.model
+def test_every_page_sends_the_content_security_policy(chat):
+    with urllib.request.urlopen(chat[0], timeout=5) as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob:" in policy and "connect-src 'self'" in policy
+    assert "object-src 'none'" in policy
+
+
+def test_app_refuses_a_user_name_without_a_password_in_one_line(tmp_path):
+    env = {**os.environ, "EMNQA_AUTH_USER": "ana", "EMNQA_INDEX": str(tmp_path / "index")}
+    env.pop("EMNQA_AUTH_PASSWORD", None)
+    result = subprocess.run([sys.executable, str(REPO / "app.py")], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "emnqa: A user name and a password are needed together; EMNQA_AUTH_PASSWORD is not set. "
+        "Set both EMNQA_AUTH_USER and EMNQA_AUTH_PASSWORD, or neither."
+    ]
+    assert not (tmp_path / "index").exists()  # refused before any indexing
+
+
+def test_serve_subcommand_takes_host_and_port(monkeypatch):
+    from emnqa import cli
+
+    seen = {}
+    monkeypatch.setattr("emnqa.webapp.serve", lambda settings, say=None: seen.setdefault("settings", settings))
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8123", "--index", "/tmp/emnqa-idx"]) == 0
+    settings = seen["settings"]
+    assert (settings.host, settings.port, str(settings.index_dir)) == ("0.0.0.0", 8123, "/tmp/emnqa-idx")
+
+
+def test_app_options_default_to_the_settings_and_override_them(monkeypatch):
+    sys.path.insert(0, str(REPO))
+    try:
+        import app
+    finally:
+        sys.path.remove(str(REPO))
+    seen = []
+    monkeypatch.setattr("emnqa.webapp.serve", seen.append)
+    monkeypatch.setenv("EMNQA_PORT", "8124")
+    assert app.main([]) == 0
+    assert app.main(["--host", "0.0.0.0", "--port", "9000"]) == 0
+    assert [(s.host, s.port) for s in seen] == [("127.0.0.1", 8124), ("0.0.0.0", 9000)]

@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--corpus", type=Path, help="corpus directory, to check the index is current")
     evaluate.add_argument("--index", type=Path, help="index directory (default: ./index)")
     evaluate.set_defaults(run=_cmd_eval)
+
+    serve = sub.add_parser("serve", help="start the web chat (builds the index first when missing or stale)")
+    serve.add_argument("--host", help="address to listen on (default: EMNQA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: EMNQA_PORT or 7860)")
+    serve.add_argument("--corpus", type=Path, help="corpus directory (default: ./corpus)")
+    serve.add_argument("--index", type=Path, help="index directory (default: ./index)")
+    serve.set_defaults(run=_cmd_serve)
     return parser
 
 
@@ -256,6 +263,16 @@ def _cmd_eval(args) -> int:
             f"false abstention {o.get('false_abstention', 0):.3f}  p50 {answers.latency['p50']:.0f} ms  "
             f"p95 {answers.latency['p95']:.0f} ms"
         )
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from .webapp import serve  # sets GRADIO_ANALYTICS_ENABLED=False before gradio loads
+
+    settings = Settings.from_env(
+        corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port
+    )
+    serve(settings, say=_err)
     return 0
 
 
