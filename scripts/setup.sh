@@ -14,6 +14,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 
+# The browser tests drive Debian's chromium with Playwright (Playwright's own
+# browser download cannot reach its host here). Checked on every run: cheap.
+if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "emnqa setup: installing Debian's chromium for the browser tests (about a minute)"
+  as_root=""
+  [ "$(id -u)" -ne 0 ] && as_root="sudo"
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium fonts-liberation >/dev/null
+fi
+
 stamp=".venv/.emnqa-setup${extras:+-test}"
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -9,24 +9,22 @@ import html
 import json
 import logging
 import re
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app_process import free_port
 from emnqa.assistant import Filters
 from emnqa.config import Settings
 from emnqa.errors import EmnqaError, IndexCorrupt, InvalidQuery
 from emnqa.feedback import append_feedback
-from emnqa.types import Answer, Chunk, Citation, Hit
 from emnqa.webapp import (
     ERROR_MARK,
     GENERIC_ERROR,
@@ -40,54 +38,7 @@ from emnqa.webapp import (
     render_sources,
     validate_message,
 )
-
-PAYLOAD = '<img src=x onerror=alert(1)><script>alert(2)</script>'
-REMOTE_IMAGE = "![tracker](http://elsewhere.example/pixel.png)"
-DOCUMENTS = {
-    "overview-2024": {"title": "Asylum and Migration Overview Belgium 2024", "year": "2024", "kind": "report"},
-    "news-2023": {"title": "EMN Belgium news <b>items</b>", "year": "2023", "kind": "news"},
-}
-
-
-def chunk(chunk_id: str, text: str, doc_id: str = "overview-2024", section=("International protection",)) -> Chunk:
-    return Chunk(chunk_id, doc_id, text, tuple(section), 0, len(text), len(text.split()))
-
-
-FIGURE = chunk(
-    "overview-2024:a",
-    "Key figures\nIn 2024, 39 615 individuals applied for international protection in Belgium. "
-    f"The rest of the passage {PAYLOAD} {REMOTE_IMAGE}.",
-    section=("Executive summary", "International protection & reception"),
-)
-NEWS = chunk("news-2023:b", f"Liège opened a centre. {PAYLOAD}", doc_id="news-2023", section=())
-
-
-def make_answer(question: str = "How many people applied in 2024?", interpreted: str | None = None) -> Answer:
-    hits = (Hit(FIGURE, 0.9, 1, DOCUMENTS["overview-2024"]["title"]), Hit(NEWS, 0.5, 2, DOCUMENTS["news-2023"]["title"]))
-    quote = "In 2024, 39 615 individuals applied for international protection in Belgium."
-    text = f"The documents give these figures:\n\n> {quote} [1]\n\n**Sources**\n\n[1] Overview — “{quote}”\n"
-    return Answer(question, interpreted or question, text, False, (Citation(1, hits[0], quote),), hits, "quantity")
-
-
-class FakeAssistant:
-    """Answers every question with `make_answer`, records how it was asked,
-    or raises `error` when one is set."""
-
-    def __init__(self, settings: Settings, error: Exception | None = None, delay: threading.Event | None = None):
-        self.settings = settings
-        self.index = SimpleNamespace(documents=DOCUMENTS)
-        self.error = error
-        self.delay = delay
-        self.calls: list[tuple] = []
-
-    def ask(self, question, history=None, *, k=None, filters=None):
-        self.calls.append((question, history, filters))
-        if self.delay is not None:
-            self.delay.wait(10)
-        if self.error is not None:
-            raise self.error
-        interpreted = "How many people applied in 2023?" if question.startswith("And") else question
-        return make_answer(question, interpreted)
+from fake_assistant import DOCUMENTS, PAYLOAD, REMOTE_IMAGE, FakeAssistant, make_answer
 
 
 @pytest.fixture
@@ -381,12 +332,6 @@ def test_a_user_name_without_a_password_is_refused():
 
 
 # -- launched in-process with the fake: the queue and the password ------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
