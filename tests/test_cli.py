@@ -147,7 +147,7 @@ def test_eval_writes_report_results_and_plot(fake_model, small_corpus, tmp_path,
                      "--corpus", str(small_corpus), "--index", idx])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
-    assert set(summary["modes"]) == {"bm25", "dense", "hybrid"}
+    assert set(summary["modes"]) == {"bm25", "dense", "hybrid", "assistant"}
     assert summary["modes"]["bm25"]["single_turn"]["hit@1"] == 1.0
     assert {p.name for p in out.iterdir()} == {"report.md", "results.json", "hit_at_k.png"}
 

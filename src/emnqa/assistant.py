@@ -19,12 +19,23 @@ from .conversation import interpret_followup
 from .embedding import Embedder
 from .expansion import expand_query, mine_lexicon, name_usage
 from .index import ChunkIndex
-from .lexical import tokenize
+from .lexical import terms
+from .passages import join, passages
+from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
 from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """How passages are found; tuned on eval/questions.jsonl (eval/README.md)."""
+
+    depth: int = 30  # candidates: the union of BM25's and the dense ranking's top `depth`
+    passage_tokens: int = 400  # a passage: the retrieved chunk and its section neighbours up to this size
+    rerank: bool = True  # order candidates by the fitted reranker (else by rank fusion)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class Assistant:
         embedder: Embedder | None = None,
         params: ComposeParams = ComposeParams(),
         index: ChunkIndex | None = None,
+        search_params: SearchParams = SearchParams(),
+        rerank_model: RerankModel | None = None,
     ):
         self.settings = settings or Settings.from_env(index_dir=index_path)
         if index is None or embedder is None:
@@ -66,6 +79,8 @@ class Assistant:
         self.lexicon = mine_lexicon(c.text for c in index.chunks)
         self.name_usage = name_usage(self.lexicon, (c.text for c in index.chunks))
         self.params = params
+        self.search_params = search_params
+        self.reranker = Reranker(index, _terms, self.idf, rerank_model) if search_params.rerank else None
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
 
@@ -99,14 +114,29 @@ class Assistant:
         return expand_query(query, self.lexicon, self.name_usage)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        """Hybrid retrieval of the expanded query, filtered, adjacent
-        chunks of one section merged."""
-        depth = k * 4 if filters else k + 5
-        hits = self.retriever.search(query, depth, lexical_query=self.expand(query))
+        """The best `k` passages: BM25 (query with acronyms expanded) and
+        dense candidates, filtered, reranked, each widened with its section
+        neighbours (a chunk is shown once)."""
+        depth = max(self.search_params.depth, k) * (4 if filters else 1)
+        candidates = self.retriever.candidates(query, depth, lexical_query=self.expand(query))
         if filters:
-            hits = [h for h in hits if filters.admits(h.chunk, self.index.documents.get(h.chunk.doc_id, {}))]
-        merged = merge_adjacent(hits, self._positions)
-        return [replace(h, rank=i) for i, h in enumerate(merged[:k], start=1)]
+            documents = self.index.documents
+            chunks = self.index.chunks
+            candidates = [c for c in candidates if filters.admits(chunks[c.position], documents.get(chunks[c.position].doc_id, {}))]
+        if self.reranker is not None:
+            vector = self.retriever.dense.vector(query)
+            ranked = self.reranker.order(query, detect_question_type(query), vector, candidates)
+        else:
+            ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
+        scores = dict(ranked)
+        hits = []
+        for rank, (anchor, group) in enumerate(
+            passages([p for p, _ in ranked], self.index.chunks, self.search_params.passage_tokens, k), start=1
+        ):
+            chunk = join([self.index.chunks[p] for p in group])
+            title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
+            hits.append(Hit(chunk, scores[anchor], rank, title))
+        return hits
 
     def sentence_similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, list[tuple[int, int, float]]]:
         """Per passage, (start, end, cosine to the query) of each sentence,
@@ -154,50 +184,5 @@ class Assistant:
         return [w for w in words if all(t not in self.idf for t in _terms(w))  and _terms(w)]
 
 
-def merge_adjacent(hits: Sequence[Hit], positions: dict[str, int]) -> list[Hit]:
-    """Join a hit to a better-ranked hit of the chunk just before or after it
-    in the same section and stream, so one passage is not shown twice."""
-    out: list[Hit] = []
-    for hit in hits:
-        pos = positions.get(hit.chunk.chunk_id)
-        for i, kept in enumerate(out):
-            first = positions.get(kept.chunk.chunk_id.split("+")[0])
-            last = positions.get(kept.chunk.chunk_id.split("+")[-1])
-            same = kept.chunk.section_path == hit.chunk.section_path and kept.chunk.kind == hit.chunk.kind
-            if same and pos is not None and first is not None and last is not None:
-                if pos == last + 1:
-                    out[i] = replace(kept, chunk=_join(kept.chunk, hit.chunk))
-                    break
-                if pos == first - 1:
-                    out[i] = replace(kept, chunk=_join(hit.chunk, kept.chunk))
-                    break
-        else:
-            out.append(hit)
-    return out
-
-
-def _join(first: Chunk, second: Chunk) -> Chunk:
-    """One passage from two consecutive chunks, their shared overlap once."""
-    overlap = _overlap(first.text, second.text)
-    text = first.text + ("\n" + second.text[overlap:].lstrip("\n") if overlap < len(second.text) else "")
-    return replace(
-        first,
-        chunk_id=f"{first.chunk_id}+{second.chunk_id}",
-        text=text,
-        end=max(first.end, second.end),
-        spans=tuple(sorted(set(first.spans) | set(second.spans))),
-        token_count=first.token_count + second.token_count,
-    )
-
-
-def _overlap(a: str, b: str) -> int:
-    """Length of the longest suffix of `a` that starts `b` (the sentence
-    consecutive chunks share), at line or sentence boundaries."""
-    for size in range(min(len(a), len(b)), 0, -1):
-        if a.endswith(b[:size]) and (size == len(b) or b[size] in "\n "):
-            return size
-    return 0
-
-
 def _terms(text: str) -> list[str]:
-    return tokenize([text])[0]
+    return terms(text)

@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="score retrieval and answers on a question set")
     evaluate.add_argument("--questions", type=Path, help="question file (default: eval/questions.jsonl)")
-    evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "all"), default="all")
+    evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "assistant", "all"), default="all")
     evaluate.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
     evaluate.add_argument("--out", type=Path, help="output directory (default: eval/runs/<time>)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -213,9 +213,8 @@ def _cmd_eval(args) -> int:
     from .config import PROJECT_ROOT
     from .errors import InvalidQuery
     from .eval_report import answer_summary, summary, write_run
-    from .evaluation import evaluate_index
+    from .evaluation import EVAL_MODES, evaluate_index
     from .questions import load_questions
-    from .retrieval import MODES
 
     settings = _settings(args)
     if args.k <= 0:
@@ -223,7 +222,7 @@ def _cmd_eval(args) -> int:
     path = args.questions or PROJECT_ROOT / "eval" / "questions.jsonl"
     questions = load_questions(path)
     _require_index(settings)
-    modes = list(MODES) if args.mode == "all" else [args.mode]
+    modes = list(EVAL_MODES) if args.mode == "all" else [args.mode]
     started = time.perf_counter()
     results, answers = evaluate_index(settings, questions, modes, k=args.k, answers=True, say=_err)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -1,7 +1,8 @@
 """Score retrieval on a question set: per-question rows and means.
 
 Relevance: a chunk is relevant to a question when it contains one of the
-question's gold strings (case and white space folded). Metrics come from ranx,
+question's gold strings (case and white space folded); a passage of several
+chunks (id "a+b+c") when one of its chunks is. Metrics come from ranx,
 whose implementations are validated against trec_eval; they speak the
 vocabulary "hit@5", "mrr@10", "ndcg@10", "recall@10".
 """
@@ -17,6 +18,9 @@ from typing import Callable, Sequence
 from .questions import Question, contains_gold
 from .types import Chunk
 
+# The retrievers, and "assistant": what the assistant shows, i.e. hybrid
+# candidates reranked and widened into passages.
+EVAL_MODES = ("bm25", "dense", "hybrid", "assistant")
 METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
 CURVE = tuple(f"hit@{k}" for k in range(1, 11))
 _RANX_NAME = {"hit": "hit_rate", "mrr": "mrr", "ndcg": "ndcg", "recall": "recall"}
@@ -80,10 +84,20 @@ def run_mode(
         started = time.perf_counter()
         retrieved = search(query, k)
         latency = (time.perf_counter() - started) * 1000
-        runs.append(QuestionRun(question, query, retrieved, relevant_chunks(question, chunks), latency))
+        relevant = relevant_chunks(question, chunks)
+        runs.append(QuestionRun(question, query, [_as_relevant(r, relevant) for r in retrieved], relevant, latency))
         if progress:
             progress(n, len(questions))
     return score(mode, runs)
+
+
+def _as_relevant(passage_id: str, relevant: set[str]) -> str:
+    """A passage's id, or the id of a relevant chunk inside it.
+
+    >>> _as_relevant("c1+c2", {"c2"}), _as_relevant("c1+c2", set()), _as_relevant("c3", {"c3"})
+    ('c2', 'c1+c2', 'c3')
+    """
+    return next((part for part in passage_id.split("+") if part in relevant), passage_id)
 
 
 def score(mode: str, runs: list[QuestionRun]) -> ModeResult:
@@ -178,10 +192,16 @@ def evaluate_index(
     interpreted = {q.id: assistant.interpret(q.question, q.history) for q in questions}
     results = []
     for mode in modes:
-        retriever = assistant.retriever if mode == "hybrid" else make_retriever(mode, index, embedder, k)
-        retriever.search(questions[0].question, k)  # warm-up: first-call costs are not latency
+        if mode == "assistant":
+            assistant.search(questions[0].question, k)  # warm-up: first-call costs are not latency
+        else:
+            retriever = assistant.retriever if mode == "hybrid" else make_retriever(mode, index, embedder, k)
+            retriever.search(questions[0].question, k)
         say(f"Evaluating {mode} retrieval on {len(questions)} questions ...")
-        if mode == "hybrid":
+        if mode == "assistant":
+            def search(query, n):
+                return [h.chunk.chunk_id for h in assistant.search(query, n)]
+        elif mode == "hybrid":
             def search(query, n):
                 return [h.chunk.chunk_id for h in retriever.search(query, n, lexical_query=assistant.expand(query))]
         elif mode == "bm25":

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # PDF extraction sometimes yields Cyrillic look-alikes ("СОСОМ" for COCOM).
 _CYRILLIC = str.maketrans("СОМАЕРНКТВХсоаерх", "COMAEPHKTBXcoaepx")
@@ -126,10 +127,15 @@ def name_usage(lexicon: Lexicon, texts: Iterable[str]) -> dict[str, int]:
 
 
 def _find(name: str, text: str) -> re.Match[str] | None:
+    return _pattern(name).search(text)
+
+
+@lru_cache(maxsize=None)
+def _pattern(name: str) -> re.Pattern[str]:
     # Acronyms are case-sensitive so that "call" or "in" never match CALL or IN.
     pattern = r"\s+".join(map(re.escape, name.split()))
     flags = re.IGNORECASE if " " in name else 0
-    return re.search(rf"(?<!\w){pattern}(?!\w)", text, flags)
+    return re.compile(rf"(?<!\w){pattern}(?!\w)", flags)
 
 
 def _key(name: str) -> str:

@@ -94,6 +94,12 @@ class ChunkIndex:
             for row_p, row_s in zip(positions, scores)
         ]
 
+    def vectors_of(self, positions: Sequence[int]) -> np.ndarray:
+        """The stored vectors of some chunks (rows in `positions` order)."""
+        if not len(positions):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.faiss_index.reconstruct(int(p)) for p in positions])
+
     def __repr__(self) -> str:
         model = self.manifest.get("model", {}).get("name")
         return f"ChunkIndex({self.ntotal} chunks, {len(self.documents)} documents, model={model!r})"

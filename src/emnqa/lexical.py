@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from functools import lru_cache
 from typing import Sequence
@@ -42,6 +43,32 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     [['how', 'mani', 'applic', 'were', 'lodg']]
     """
     return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def terms(text: str) -> list[str]:
+    """The tokens `tokenize` gives one text, without its per-call set-up
+    (the answer composer tokenizes hundreds of sentences per question).
+
+    >>> terms("How many applications were lodged?") == tokenize(["How many applications were lodged?"])[0]
+    True
+    """
+    stop = _stopwords()
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in stop]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
 
 
 class BM25Index:

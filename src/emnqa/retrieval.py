@@ -10,6 +10,7 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import InvalidQuery
 from .index import ChunkIndex, load_index
+from .rerank import Candidate
 from .types import Hit
 
 MAX_QUERY_CHARS = 2000
@@ -93,10 +94,13 @@ class HybridRetriever(_Ranked):
         dense: DenseRetriever,
         lexical: LexicalRetriever,
         *,
-        dense_weight: float = 1.0,
+        # Tuned by grid search on eval/questions.jsonl (eval/README.md):
+        # BM25 counts twice as much as the dense ranking, and a small k
+        # lets the top ranks of each dominate.
+        dense_weight: float = 0.5,
         lexical_weight: float = 1.0,
-        rrf_k: int = 60,
-        depth: int = 50,
+        rrf_k: int = 5,
+        depth: int = 100,
         default_k: int = 10,
     ):
         super().__init__(dense.index, default_k)
@@ -112,6 +116,29 @@ class HybridRetriever(_Ranked):
             for rank, (position, _) in enumerate(ranking, start=1):
                 fused[position] = fused.get(position, 0.0) + weight / (self.rrf_k + rank)
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def candidates(self, query: str, depth: int, lexical_query: str | None = None) -> list[Candidate]:
+        """The union of both rankings' top `depth`, best fused first, each
+        with its cosine, BM25 score and ranks: the input of a reranker."""
+        dense = self.dense.ranked(query, depth)
+        lexical = self.lexical.ranked(lexical_query or query, depth)
+        found: dict[int, dict] = {}
+        for rank, (position, score) in enumerate(dense, start=1):
+            found[position] = {"dense": score, "dense_rank": rank}
+        for rank, (position, score) in enumerate(lexical, start=1):
+            found.setdefault(position, {}).update(bm25=score, bm25_rank=rank)
+        missing = [p for p, f in found.items() if "dense" not in f]
+        if missing:
+            cosines = self.index.vectors_of(missing) @ self.dense.vector(query)
+            for position, cosine in zip(missing, cosines):
+                found[position]["dense"] = float(cosine)
+        candidates = [Candidate(p, **f) for p, f in found.items()]
+        return sorted(candidates, key=lambda c: (-self.fused(c), c.position))
+
+    def fused(self, candidate: Candidate) -> float:
+        """The candidate's reciprocal-rank fusion score."""
+        ranks = (candidate.dense_rank, candidate.bm25_rank)
+        return sum(w / (self.rrf_k + r) for w, r in zip(self.weights, ranks) if r is not None)
 
     def search(self, query: str, k: int | None = None, lexical_query: str | None = None) -> list[Hit]:
         """`lexical_query` (e.g. with acronyms expanded) goes to BM25 only:
