@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 try:
@@ -78,6 +78,12 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         except CorpusError as err:
             warnings.append(CorpusWarning(rel, "Skipped: " + str(err).replace(str(full), rel)))
             continue
+        text, problem = _without_control_characters(loaded.text, rel)
+        if problem is not None:
+            warnings.append(CorpusWarning(rel, problem))
+            if text is None:
+                continue
+            loaded = replace(loaded, text=text)
         if not loaded.text.strip():
             warnings.append(CorpusWarning(rel, f"Skipped: {rel} has no text; "
                                                "add its text or remove it from the corpus."))
@@ -120,6 +126,40 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         warnings=tuple(warnings),
         fingerprint=corpus_fingerprint(root),
         layouts=layouts,
+    )
+
+
+# C0 controls other than tab, newline, vertical tab, form feed and carriage
+# return, and DEL: never text, often the sign of a binary or UTF-16 file.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# Above this share of NULs the file is UTF-16 or binary, not damaged text.
+_MAX_NUL_SHARE = 0.05
+
+
+def _without_control_characters(text: str, rel: str) -> tuple[str | None, str | None]:
+    """(text with control characters turned into spaces, a warning) or, for a
+    file that is mostly NULs, (None, why it is skipped). Spaces keep every
+    offset where it was, so citations still point into the file.
+
+    >>> text, warning = _without_control_characters("Visa\\x00 rules for students changed.", "a.txt")
+    >>> text, warning
+    ('Visa  rules for students changed.', 'a.txt has 1 control character (NUL) that cannot be text; it was indexed with it read as a space. Remove it to silence this warning.')
+    >>> _without_control_characters("V\\x00i\\x00s\\x00a\\x00", "u.txt")[0] is None
+    True
+    """
+    found = _CONTROL.findall(text)
+    if not found:
+        return text, None
+    if text.count("\x00") > _MAX_NUL_SHARE * len(text):
+        return None, (f"Skipped: {rel} is {text.count(chr(0)) / len(text):.0%} NUL bytes, so it is binary or "
+                      "UTF-16, not UTF-8 text; re-save it as UTF-8.")
+    names = sorted({"NUL" if c == "\x00" else f"U+{ord(c):04X}" for c in found})
+    listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    many = len(found) > 1
+    return _CONTROL.sub(" ", text), (
+        f"{rel} has {len(found)} control character{'s' if many else ''} ({listed}) that cannot be text; "
+        f"it was indexed with {'them read as spaces' if many else 'it read as a space'}. "
+        f"Remove {'them' if many else 'it'} to silence this warning."
     )
 
 

@@ -24,6 +24,8 @@ from .errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Below this many batches a progress bar is noise.
 _PROGRESS_MIN_BATCHES = 4
 # Texts per encode() call: several batches, so sentence-transformers can still
@@ -76,7 +78,7 @@ class SentenceTransformerEmbedder:
         return self._loaded
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        texts = list(texts)
+        texts = [encodable(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         n_batches = -(-len(texts) // self.batch_size)
@@ -107,7 +109,7 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
     def count_wordpieces(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+        return len(self._tokenizer.encode(encodable(text), add_special_tokens=True).ids)
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension})"
@@ -204,13 +206,27 @@ def _embedding_dimension(model: Any) -> int:
     return getter()
 
 
+def encodable(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD. The tokenizer refuses
+    them, and they do arrive: Python decodes command-line bytes that are not
+    UTF-8 as surrogates, and JSON may carry an escaped "\\ud800".
+
+    >>> encodable("caf\\udce9 visa")
+    'caf� visa'
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def text_key(text: str) -> str:
-    """The cache key of a text: sha256 of its exact UTF-8 bytes.
+    """The cache key of a text: sha256 of its exact UTF-8 bytes (lone
+    surrogates kept as such, so no text fails to get a key).
 
     >>> text_key("")[:12]
     'e3b0c44298fc'
     """
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class EmbeddingCache:

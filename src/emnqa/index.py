@@ -381,11 +381,12 @@ def _read_faiss(path: Path) -> Any:
 
 def _read_chunks(path: Path) -> list[Chunk]:
     chunks = []
-    with open(path, encoding="utf-8") as f:
+    # Read as bytes: a damaged file may not even decode as UTF-8.
+    with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
             try:
-                chunks.append(Chunk.from_dict(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as exc:
+                chunks.append(Chunk.from_dict(json.loads(line.decode("utf-8"))))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise IndexCorrupt(
                     f"{path} line {number} is not a valid chunk ({exc!r}). {_REBUILD}"
                 ) from None
@@ -405,6 +406,8 @@ def _current_name(root: Path) -> str | None:
         return (root / CURRENT).read_text(encoding="utf-8").strip() or None
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:  # a damaged pointer names no build
+        return "(unreadable)"
 
 
 def _build_dirs(root: Path) -> list[Path]:
