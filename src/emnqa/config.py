@@ -43,6 +43,9 @@ class Settings:
     # more than that is told the chat is busy.
     concurrency_limit: int = 2
     queue_max_size: int = 16
+    # The FAISS index: "flat" (exact inner product) or "hnsw" (approximate,
+    # faster on large corpora; see docs/PERFORMANCE.md for its recall).
+    faiss_index: str = "flat"
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

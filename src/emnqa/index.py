@@ -28,12 +28,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import IndexCorrupt, IndexIncompatible, IndexMissing, InvalidQuery
+from .errors import EmnqaError, IndexCorrupt, IndexIncompatible, IndexMissing, InvalidQuery
 from .types import Chunk
 
 # 2: sentence vectors (sentences.npy) beside the chunk vectors.
 FORMAT_VERSION = 2
-INDEX_TYPE = "flat_ip"
+# Settings.faiss_index -> the manifest's index_type. HNSW keeps the vectors
+# themselves (IndexHNSWFlat), so reconstruct() works for either.
+INDEX_TYPES = {"flat": "flat_ip", "hnsw": "hnsw_ip"}
+INDEX_TYPE = INDEX_TYPES["flat"]
+HNSW_NEIGHBOURS = 32  # M: links per vector
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96  # candidates searched per query; recall@10 vs exact in docs/PERFORMANCE.md
 CURRENT = "CURRENT"
 VECTORS, CHUNKS, DOCUMENTS, MANIFEST = "vectors.faiss", "chunks.jsonl", "documents.json", "manifest.json"
 # One row per quotable sentence, in chunk order; each chunk's meta["sentences"]
@@ -115,12 +121,19 @@ def build_index(
     chunking: dict,
     corpus_fingerprint: str,
     sentence_vectors: np.ndarray | None = None,
+    faiss_index: str = "flat",
 ) -> ChunkIndex:
-    """An in-memory exact inner-product index over L2-normalised `vectors`.
+    """An in-memory inner-product index over L2-normalised `vectors`: exact
+    ("flat") or approximate ("hnsw").
 
     `sentence_vectors`, when given, has one row per entry of the chunks'
     meta["sentences"], in order.
     """
+    if faiss_index not in INDEX_TYPES:
+        raise EmnqaError(
+            f"faiss_index must be one of {', '.join(INDEX_TYPES)}. Currently it is {faiss_index!r}; "
+            "set EMNQA_FAISS_INDEX to flat or hnsw."
+        )
     if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32:
         raise ValueError(
             f"vectors must be a float32 numpy array. Currently {getattr(vectors, 'dtype', type(vectors))}."
@@ -132,15 +145,14 @@ def build_index(
         )
     if not np.isfinite(vectors).all():
         raise ValueError("vectors contain NaN or infinite values; check the embedder.")
-    faiss = _faiss()
-    faiss_index = faiss.IndexFlatIP(dimension)
+    store = _new_faiss_index(faiss_index, dimension)
     if len(vectors):
-        faiss_index.add(np.ascontiguousarray(vectors))
+        store.add(np.ascontiguousarray(vectors))
     docs = {d["doc_id"]: {f: d.get(f, "") for f in DOCUMENT_FIELDS} for d in documents}
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": {"name": model_name, "dimension": int(dimension)},
-        "index_type": INDEX_TYPE,
+        "index_type": INDEX_TYPES[faiss_index],
         "chunking": dict(chunking),
         "corpus_fingerprint": corpus_fingerprint,
         "counts": {
@@ -160,7 +172,17 @@ def build_index(
                 f"sentence_vectors must be float32 of shape ({expected}, {dimension}), one row per "
                 f"chunk sentence. Currently {sentence_vectors.dtype} {sentence_vectors.shape}."
             )
-    return ChunkIndex(list(chunks), docs, manifest, faiss_index, sentence_vectors=sentence_vectors)
+    return ChunkIndex(list(chunks), docs, manifest, store, sentence_vectors=sentence_vectors)
+
+
+def _new_faiss_index(kind: str, dimension: int) -> Any:
+    faiss = _faiss()
+    if kind == "hnsw":
+        store = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        store.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        store.hnsw.efSearch = HNSW_EF_SEARCH
+        return store
+    return faiss.IndexFlatIP(dimension)
 
 
 def save_index(index: ChunkIndex, root: Path, *, build_seconds: float | None = None) -> Path:
@@ -202,6 +224,8 @@ def load_index(
     _check_compatible(manifest, build, model_name, dimension)
     _check_files(manifest, build)
     faiss_index = _read_faiss(build / VECTORS)
+    if hasattr(faiss_index, "hnsw"):  # the search depth is a setting of this code, not of the file
+        faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
     chunks = _read_chunks(build / CHUNKS)
     documents = _read_documents(build / DOCUMENTS)
     expected_dim = manifest["model"]["dimension"]

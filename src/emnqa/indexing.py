@@ -19,7 +19,7 @@ from .config import Settings
 from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .errors import EmnqaError, IndexLocked, IndexMissing
-from .index import build_index, load_index, read_manifest, save_index
+from .index import INDEX_TYPES, build_index, load_index, read_manifest, save_index
 from .textspans import quotable_sentences
 from .types import Chunk
 
@@ -61,6 +61,9 @@ def index_status(settings: Settings) -> tuple[str, str]:
         return "missing", str(exc)
     if manifest.get("model", {}).get("name") != settings.model_name:
         return "stale", f"the index was built with model {manifest.get('model', {}).get('name')!r}, settings use {settings.model_name!r}"
+    if manifest.get("index_type", INDEX_TYPES["flat"]) != INDEX_TYPES.get(settings.faiss_index):
+        return "stale", (f"the index is of type {manifest.get('index_type')!r}, settings ask for "
+                         f"faiss_index={settings.faiss_index!r}")
     if manifest.get("chunking") != chunking_params(settings).as_dict():
         return "stale", "the chunking settings changed since the index was built"
     if manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
@@ -135,6 +138,7 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
         chunking=chunking_params(settings).as_dict(),
         corpus_fingerprint=corpus.fingerprint,
         sentence_vectors=np.ascontiguousarray(sentence_vectors),
+        faiss_index=settings.faiss_index,
     )
     seconds = time.perf_counter() - started
     save_index(index, root, build_seconds=round(seconds, 3))
