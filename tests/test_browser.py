@@ -69,6 +69,9 @@ class Watched:
         self.elsewhere_failures: dict[str, str | None] = {}
         self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # The page's own scripts must work within its policy: no violation but the refused image.
+        self.page.on("console", lambda m: self.errors.append(m.text) if "Content Security Policy" in m.text
+                     and "elsewhere.example" not in m.text else None)
         self.page.on("request", lambda r: self.elsewhere.append(r.url) if self._outside(r.url) else None)
         self.page.on(
             "requestfailed",

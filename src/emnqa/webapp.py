@@ -56,7 +56,8 @@ UNAVAILABLE = "The assistant cannot answer right now: its index or model needs a
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        # Gradio's page carries its configuration in inline scripts and styles.
+        # Gradio's page carries its configuration in inline scripts and styles,
+        # and gr.HTML renders its template with `new Function` (so 'unsafe-eval').
         "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
