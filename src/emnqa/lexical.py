@@ -85,6 +85,13 @@ class BM25Index:
         n = max(len(tokens), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every chunk for `query` (0 where no term matches)."""
+        tokens = terms(query)
+        if not tokens or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk position, score) best first; chunks scoring 0 are left out."""
         k = min(k, self.size)

@@ -121,12 +121,15 @@ class HybridRetriever(_Ranked):
         """The union of both rankings' top `depth`, best fused first, each
         with its cosine, BM25 score and ranks: the input of a reranker."""
         dense = self.dense.ranked(query, depth)
-        lexical = self.lexical.ranked(lexical_query or query, depth)
+        bm25 = self.lexical.bm25.scores(lexical_query or query)
+        lexical = _top(bm25, depth)
         found: dict[int, dict] = {}
         for rank, (position, score) in enumerate(dense, start=1):
             found[position] = {"dense": score, "dense_rank": rank}
         for rank, (position, score) in enumerate(lexical, start=1):
-            found.setdefault(position, {}).update(bm25=score, bm25_rank=rank)
+            found.setdefault(position, {}).update(bm25_rank=rank)
+        for position, f in found.items():
+            f["bm25"] = float(bm25[position]) if len(bm25) else 0.0
         missing = [p for p, f in found.items() if "dense" not in f]
         if missing:
             cosines = self.index.vectors_of(missing) @ self.dense.vector(query)
@@ -144,6 +147,20 @@ class HybridRetriever(_Ranked):
         """`lexical_query` (e.g. with acronyms expanded) goes to BM25 only:
         long lists of alternative names would pull the dense vector off topic."""
         return self._hits(self.ranked(check_query(query), self._k(k), lexical_query))
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(position, score) of the `k` best positive scores, best first.
+
+    >>> _top(np.array([0.0, 2.0, 1.0, 3.0]), 2)
+    [(3, 3.0), (1, 2.0)]
+    """
+    if not len(scores):
+        return []
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(p), float(scores[p])) for p in best if scores[p] > 0]
 
 
 def check_query(query: str) -> str:
