@@ -47,3 +47,12 @@ def real_index_dir(tmp_path_factory, real_embedder):
     settings = Settings.from_env(corpus_dir=CORPUS_DIR, index_dir=root)
     build(settings, embedder_factory=lambda: real_embedder, progress=False)
     return root
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    """`emnqa` commands in this process use the fake embedder."""
+    from fakes import FakeEmbedder
+
+    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setenv("EMNQA_MODEL_NAME", "fake/keyword-bag")

@@ -72,3 +72,34 @@ def _vector(text: str) -> np.ndarray:
             bucket = hashlib.sha256(word.encode()).digest()[0] % HASHED_BUCKETS
             vector[len(VOCABULARY) + bucket] += 1.0
     return vector / np.linalg.norm(vector)
+
+
+# A one-document corpus small enough for index tests with the fake embedder.
+SMALL_MANIFEST = """\
+[[document]]
+file = "report.txt"
+id = "report"
+title = "A Report 2024"
+year = "2024"
+kind = "report"
+layout = "report"
+"""
+SMALL_REPORT = """\
+INTERNATIONAL PROTECTION
+
+2.1 Asylum statistics
+
+In 2024, 39 615 people lodged an asylum application in Belgium. Most came from Syria.
+
+2.2 Return
+
+In 2024, 3 270 forced returns took place. Detention of a minor is forbidden.
+"""
+
+
+def write_small_corpus(root, report: str = SMALL_REPORT):
+    """The small corpus in directory `root` (created); returns `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "manifest.toml").write_text(SMALL_MANIFEST, encoding="utf-8")
+    (root / "report.txt").write_text(report, encoding="utf-8")
+    return root

@@ -12,8 +12,6 @@ import pytest
 
 from emnqa import cli
 
-from fakes import FakeEmbedder
-
 QUESTION = "How many people applied for international protection in Belgium in 2024?"
 
 
@@ -48,11 +46,6 @@ def test_console_script_error_is_one_line_without_traceback(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "emnqa index" in result.stderr
 
-
-@pytest.fixture
-def fake_model(monkeypatch):
-    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setenv("EMNQA_MODEL_NAME", "fake/keyword-bag")
 
 
 @pytest.fixture

@@ -23,46 +23,17 @@ from emnqa.errors import InvalidQuery
 from emnqa.index import active_build_dir, load_index
 from emnqa.indexing import build, index_status
 
-from fakes import FakeEmbedder
+from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
 
 TESTS = Path(__file__).resolve().parent
-MANIFEST = """\
-[[document]]
-file = "report.txt"
-id = "report"
-title = "A Report 2024"
-year = "2024"
-kind = "report"
-layout = "report"
-"""
-REPORT = """\
-INTERNATIONAL PROTECTION
-
-2.1 Asylum statistics
-
-In 2024, 39 615 people lodged an asylum application in Belgium. Most came from Syria.
-
-2.2 Return
-
-In 2024, 3 270 forced returns took place. Detention of a minor is forbidden.
-"""
+MANIFEST, REPORT = SMALL_MANIFEST, SMALL_REPORT
 QUESTION = "How many people lodged an asylum application in 2024?"
 
-
-@pytest.fixture
-def fake_model(monkeypatch):
-    """`emnqa` commands in this process use the fake embedder."""
-    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setenv("EMNQA_MODEL_NAME", "fake/keyword-bag")
 
 
 @pytest.fixture
 def corpus(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "manifest.toml").write_text(MANIFEST, encoding="utf-8")
-    (root / "report.txt").write_text(REPORT, encoding="utf-8")
-    return root
+    return write_small_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture
@@ -294,7 +265,7 @@ def test_a_second_index_run_during_a_build_is_refused_and_the_first_completes(fa
 KILLER = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
-from fakes import FakeEmbedder
+from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
 import emnqa.index
 from emnqa.config import Settings
 from emnqa.indexing import build

@@ -10,36 +10,14 @@ from emnqa.errors import IndexLocked
 from emnqa.index import active_build_dir, load_index
 from emnqa.indexing import build, index_status
 
-from fakes import FakeEmbedder
+from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
 
-MANIFEST = """\
-[[document]]
-file = "report.txt"
-id = "report"
-title = "A Report 2024"
-year = "2024"
-kind = "report"
-layout = "report"
-"""
-REPORT = """\
-INTERNATIONAL PROTECTION
-
-2.1 Asylum statistics
-
-In 2024, 39 615 people lodged an asylum application in Belgium. Most came from Syria.
-
-2.2 Return
-
-In 2024, 3 270 forced returns took place.
-"""
+MANIFEST, REPORT = SMALL_MANIFEST, SMALL_REPORT
 
 
 @pytest.fixture
 def setup(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "manifest.toml").write_text(MANIFEST, encoding="utf-8")
-    (corpus / "report.txt").write_text(REPORT, encoding="utf-8")
+    corpus = write_small_corpus(tmp_path / "corpus")
     settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index", model_name="fake/keyword-bag")
     embedder = FakeEmbedder()
     return settings, embedder
