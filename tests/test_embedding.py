@@ -147,7 +147,9 @@ def test_real_model_embeds_and_counts_wordpieces(real_embedder):
 @pytest.mark.model
 def test_wordpiece_count_matches_the_models_own_tokenizer(real_embedder):
     texts = ["39 615 applicants in Liège, Türkiye", "CGRS/CGVS/CGRA ² footnote", "x" * 3000]
-    real_embedder.embed(["load the model"])
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(real_embedder._path))  # what sentence-transformers uses
     for text in texts:
-        own = real_embedder._model.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"]
+        own = tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"]
         assert real_embedder.count_wordpieces(text) == len(own)

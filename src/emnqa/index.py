@@ -122,12 +122,15 @@ def build_index(
     corpus_fingerprint: str,
     sentence_vectors: np.ndarray | None = None,
     faiss_index: str = "flat",
+    backend: str | None = None,
 ) -> ChunkIndex:
     """An in-memory inner-product index over L2-normalised `vectors`: exact
     ("flat") or approximate ("hnsw").
 
     `sentence_vectors`, when given, has one row per entry of the chunks'
-    meta["sentences"], in order.
+    meta["sentences"], in order. `backend` is how the model ran (torch,
+    onnx, onnx-int8; None for an embedder that does not say), recorded so
+    queries are embedded the same way.
     """
     if faiss_index not in INDEX_TYPES:
         raise EmnqaError(
@@ -151,7 +154,7 @@ def build_index(
     docs = {d["doc_id"]: {f: d.get(f, "") for f in DOCUMENT_FIELDS} for d in documents}
     manifest = {
         "format_version": FORMAT_VERSION,
-        "model": {"name": model_name, "dimension": int(dimension)},
+        "model": {"name": model_name, "dimension": int(dimension), "backend": backend},
         "index_type": INDEX_TYPES[faiss_index],
         "chunking": dict(chunking),
         "corpus_fingerprint": corpus_fingerprint,
@@ -213,15 +216,17 @@ def save_index(index: ChunkIndex, root: Path, *, build_seconds: float | None = N
 
 
 def load_index(
-    root: Path, *, model_name: str | None = None, dimension: int | None = None
+    root: Path, *, model_name: str | None = None, dimension: int | None = None, backend: str | None = None
 ) -> ChunkIndex:
     """The active index under `root`, checked against its manifest.
 
-    `model_name`/`dimension`, when given, must match the ones it was built with.
+    `model_name`/`dimension`/`backend`, when given, must match the ones it was
+    built with.
     """
     build = active_build_dir(root)
     manifest = _read_manifest_file(build)
     _check_compatible(manifest, build, model_name, dimension)
+    _check_backend(manifest, build, backend)
     _check_files(manifest, build)
     faiss_index = _read_faiss(build / VECTORS)
     if hasattr(faiss_index, "hnsw"):  # the search depth is a setting of this code, not of the file
@@ -357,6 +362,23 @@ def _check_compatible(
             f"The index was built with model {model['name']} (dim {model['dimension']}); "
             f"this emnqa uses {wanted_name} (dim {wanted_dim}). {_REBUILD}"
         )
+
+
+def built_backend(manifest: dict) -> str | None:
+    """The backend an index was embedded with; indexes from before backends
+    were recorded were all embedded by torch."""
+    return manifest.get("model", {}).get("backend", "torch")
+
+
+def _check_backend(manifest: dict, build: Path, backend: str | None) -> None:
+    built = built_backend(manifest)
+    if backend is None or built is None or built == backend:
+        return
+    raise IndexIncompatible(
+        f"The index at {build} was embedded with the {built} encoder; this emnqa is set to embed "
+        f"questions with {backend} (EMNQA_EMBED_BACKEND). Rebuild with `emnqa index`, "
+        f"or set EMNQA_EMBED_BACKEND={built}."
+    )
 
 
 def _check_files(manifest: dict, build: Path) -> None:

@@ -17,9 +17,9 @@ import numpy as np
 from .chunking import ChunkingParams, chunk_document, embedding_text
 from .config import Settings
 from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
-from .embedding import Embedder, EmbeddingCache, embed_with_cache
+from .embedding import Embedder, EmbeddingCache, backend_of, embed_with_cache
 from .errors import EmnqaError, IndexLocked, IndexMissing
-from .index import INDEX_TYPES, build_index, load_index, read_manifest, save_index
+from .index import INDEX_TYPES, build_index, built_backend, load_index, read_manifest, save_index
 from .textspans import quotable_sentences
 from .types import Chunk
 
@@ -64,6 +64,10 @@ def index_status(settings: Settings) -> tuple[str, str]:
     if manifest.get("index_type", INDEX_TYPES["flat"]) != INDEX_TYPES.get(settings.faiss_index):
         return "stale", (f"the index is of type {manifest.get('index_type')!r}, settings ask for "
                          f"faiss_index={settings.faiss_index!r}")
+    built = built_backend(manifest)
+    if built is not None and built != settings.embed_backend:
+        return "stale", (f"the index was embedded with the {built} encoder, settings ask for "
+                         f"embed_backend={settings.embed_backend!r}")
     if manifest.get("chunking") != chunking_params(settings).as_dict():
         return "stale", "the chunking settings changed since the index was built"
     if manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
@@ -125,7 +129,7 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
     titles = {d.doc_id: d.title for d in corpus.documents}
     texts = [embedding_text(titles[c.doc_id], c.section_path, c.text) for c in chunks]
     sentences = [c.text[a:b] for c in chunks for a, b in c.meta["sentences"]]
-    cache = EmbeddingCache(root / CACHE_DIR_NAME, embedder.model_name, embedder.dimension)
+    cache = EmbeddingCache(root / CACHE_DIR_NAME, embedder.model_name, embedder.dimension, backend_of(embedder))
     say(f"Embedding {len(texts)} chunks and {len(sentences)} sentences (cached ones are reused) ...")
     vectors, embedded = embed_with_cache(embedder, texts + sentences, cache, progress=progress)
     vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
@@ -139,6 +143,7 @@ def _build_locked(settings, rebuild, embedder_factory, progress, say) -> IndexRe
         corpus_fingerprint=corpus.fingerprint,
         sentence_vectors=np.ascontiguousarray(sentence_vectors),
         faiss_index=settings.faiss_index,
+        backend=backend_of(embedder),
     )
     seconds = time.perf_counter() - started
     save_index(index, root, build_seconds=round(seconds, 3))
@@ -225,6 +230,11 @@ def _default_embedder(settings: Settings) -> Callable[[], Embedder]:
     def make() -> Embedder:
         from .embedding import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(settings.model_name, batch_size=settings.embed_batch_size)
+        return SentenceTransformerEmbedder(
+            settings.model_name,
+            batch_size=settings.embed_batch_size,
+            backend=settings.embed_backend,
+            model_cache_dir=settings.model_cache_dir,
+        )
 
     return make

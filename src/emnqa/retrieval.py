@@ -180,8 +180,18 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> tuple[Ch
     if embedder is None:
         from .embedding import SentenceTransformerEmbedder
 
-        embedder = SentenceTransformerEmbedder(settings.model_name, batch_size=settings.embed_batch_size)
-    index = load_index(settings.index_dir, model_name=embedder.model_name, dimension=embedder.dimension)
+        embedder = SentenceTransformerEmbedder(
+            settings.model_name,
+            batch_size=settings.embed_batch_size,
+            backend=settings.embed_backend,
+            model_cache_dir=settings.model_cache_dir,
+        )
+    index = load_index(
+        settings.index_dir,
+        model_name=embedder.model_name,
+        dimension=embedder.dimension,
+        backend=getattr(embedder, "backend", None),
+    )
     return index, embedder
 
 
