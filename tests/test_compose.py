@@ -38,6 +38,14 @@ IDF = {t: 1.0 for t in terms(" ".join(h.chunk.text for h in HITS))}
         ("What is a safe country of origin?", "definition"),
         ("What does CALL stand for?", "definition"),
         ("Which countries are on the list of safe countries of origin?", "list"),
+        # The asked-for kind inside the question, not only at its start.
+        ("Under the new law, how long do the authorities have to decide?", "quantity"),
+        ("What gross guaranteed minimum monthly income applies since May 2024?", "quantity"),
+        ("What is the date of the royal decree on seasonal workers?", "date"),
+        ("From when do employers need prior authorisation?", "date"),
+        ("In Belgium, which court handles cassation appeals?", "who"),
+        ("What explains the higher share of positive decisions in 2024?", "why"),
+        ("Which existing Belgian laws was the code supposed to replace?", "list"),
         ("Why was the processing of Sudanese applications suspended?", "why"),
         ("Is sex work recognised as a profession?", "yesno"),
         ("Tell me about reception in Liège", "other"),
@@ -89,3 +97,26 @@ def test_leading_bullets_are_not_part_of_the_quote():
     bullet = hit(1, "- ➤ Fedasil opened 1 174 new places in 2023.")
     evidence = select_evidence("How many new places did Fedasil open?", "quantity", [bullet], terms, IDF)
     assert evidence[0].text == "Fedasil opened 1 174 new places in 2023."
+
+
+def test_headings_captions_and_questions_of_the_text_are_not_quoted_as_the_answer():
+    passage = hit(
+        1,
+        "4.1 Key statistics\nHow many minors arrived in 2024?\nTable 3: Unaccompanied minors arrived in 2024\n"
+        "In 2024, 2 465 unaccompanied minors arrived in the reception network.",
+        section=("Minors", "4.1 Key statistics"),
+    )
+    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    question = "How many unaccompanied minors arrived in 2024?"
+    evidence = select_evidence(question, "quantity", [passage], terms, idf)
+    assert evidence[0].text == "In 2024, 2 465 unaccompanied minors arrived in the reception network."
+
+
+def test_a_figure_the_question_already_names_is_no_cue():
+    passages = [
+        hit(1, "The reception network was reorganised in 2024 for unaccompanied minors."),
+        hit(2, "Unaccompanied minors: 2 465 arrived in the reception network in 2024."),
+    ]
+    idf = {t: 1.0 for t in terms(" ".join(p.chunk.text for p in passages))}
+    evidence = select_evidence("How many unaccompanied minors arrived in the reception network in 2024?", "quantity", passages, terms, idf)
+    assert "2 465" in evidence[0].text

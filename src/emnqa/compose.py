@@ -18,15 +18,25 @@ from .types import Answer, Citation, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
 
+_QUANTITY_NOUNS = (r"(number|amount|budget|income|salary|salaries|pay|wage|rate|fee|fees|cost|costs|price|share|"
+                   r"percentage|proportion|total|threshold|sum|quota|capacity)")
+_BODY_NOUNS = (r"(organi[sz]ation|body|bodies|authority|authorities|agency|court|minister|ministry|person|institution|"
+               r"service|ngo|association|office|company|administration|department|commission|council|post|official)")
 _TYPE_PATTERNS = (
-    ("quantity", r"^\s*(how (many|much|long|often|large|big|high)|what (number|percentage|share|proportion|amount))\b"
-     r"|\b(number of|how many|how much|percentage|per cent|proportion)\b"),
-    ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b|\b(on what date|in what year|which year|what date)\b"),
-    ("who", r"^\s*(who|whom|whose)\b|^\s*(which|what) (organi[sz]ation|body|bodies|authority|authorities|agency|court|minister|person|institution|service|ngo|association|office)\b"),
+    ("why", r"^\s*(why|how come|for what reason|what explains|what'?s the point|what is the point|what (is|was) the (reason|purpose|point|aim|goal))\b"),
+    ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b"
+     r"|\b(on what date|in what year|which year|what date|which date|the date of|(by|from|since|until) (when|what|which) (date|deadline|day|month|year)|(from|since|until) when)\b"),
+    ("quantity", r"\bhow (many|much|long|often|large|big|high|old)\b"
+     rf"|^\s*(what|which)( is| was| are| were|'s)?( the)?( \w+){{0,4}} {_QUANTITY_NOUNS}\b"
+     r"|\b(number of|percentage|per cent|proportion)\b"),
+    ("who", rf"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|did|does|runs?|ran|leads?|led|heads?|took|is in charge)\b"
+     rf"|\b(which|what)( \w+){{0,2}} {_BODY_NOUNS}\b"),
     ("definition", r"^\s*(what (is|are|was|were) (an? |the )?[^?]{1,60}\??$|what does [^?]+ (mean|stand for)|define|definition of|meaning of)"
-     r"|\b(stand for|mean by|meant by|defined as|definition|define|defines|glossary|terminology|what makes [^?]+ an? )"),
-    ("list", r"^\s*(which|what|name|list) (are the |were the )?\w*\s*(countries|measures|categories|groups|projects|bodies|regions|organi[sz]ations|ones|developments|steps|changes|conditions)\b|^\s*(list|name|enumerate)\b"),
-    ("why", r"^\s*(why|how come|for what reason|what (is|was) the (reason|purpose|point|aim|goal))\b|\b(reason|purpose|aim) (of|for|behind)\b"),
+     r"|\b(stand for|mean by|meant by|defined as|definition|define|defines|glossary|terminology|what exactly is)\b|\bwhat makes [^?]+ an? "
+     r"|\bwhat (is|are) (an? |the )?[^?]{1,40}\bcalled\b|,\s*what (is|are) [^?]{1,40}\??$"),
+    ("list", r"^\s*(which|what) (are the |were the )?\w*\s*(countries|measures|categories|groups|projects|bodies|regions|organi[sz]ations|ones|developments|steps|changes|conditions)\b|^\s*(list|name|enumerate)\b"
+     r"|\b(which|what)( [\w-]+){0,3} (countries|cities|laws|relatives|embassies|posts|ngos|organi[sz]ations|services|parts|ways|developments|measures|categories|groups|members|states|regions|nationalities|projects|partners)\b"),
+    ("why", r"\b(reason|purpose|aim) (of|for|behind)\b|\bwhy\b"),
     ("yesno", r"^\s*(is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|must)\b"),
 )
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
@@ -64,6 +74,7 @@ class ComposeParams:
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
     short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term)
     neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
+    label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
 
 
 @dataclass(frozen=True)
@@ -110,9 +121,11 @@ def select_evidence(
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
             score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
-            score += params.similarity_weight * similarity + params.cue_weight * _cue(qtype, sentence, hit)
+            score += params.similarity_weight * similarity + params.cue_weight * _cue(qtype, sentence, hit, question)
             if len(sentence.split()) < 5:
                 score *= params.short_penalty
+            if _is_label(sentence, hit):
+                score *= params.label_penalty
             candidates.append(Evidence(hit, start, end, score, coverage, similarity))
     if not candidates:
         return []
@@ -132,6 +145,27 @@ def select_evidence(
     return chosen
 
 
+_CAPTION = re.compile(r"^(Table|Graph|Figure|Box|Chart|Map|Annex)\s*\d*\s*[:.–-]", re.I)
+
+
+def _is_label(sentence: str, hit: Hit) -> bool:
+    """A line that names something rather than states it: a question the
+    document asks (slides list them), a table, graph or box caption, or a
+    heading of the passage's own section path. It rarely answers anything.
+
+    >>> from .types import Chunk
+    >>> text = "Reception\\nFedasil opened 1 174 places."
+    >>> hit = Hit(Chunk("d:1", "d", text, ("Reception",), 0, len(text), 9), 1.0, 1, "T")
+    >>> [_is_label(s, hit) for s in ("What will Fedasil do in 2023?", "Table 1: Places", "Reception", "Fedasil opened 1 174 places.")]
+    [True, True, True, False]
+    """
+    text = " ".join(sentence.split())
+    if text.endswith("?") or _CAPTION.match(text):
+        return True
+    folded = text.rstrip(" .:").lower()
+    return any(folded == " ".join(h.split()).rstrip(" .:").lower() for h in hit.chunk.section_path)
+
+
 def _following(candidates: list[Evidence]) -> dict[int, Evidence]:
     """Each candidate's next sentence in the same passage (by object id)."""
     by_passage: dict[str, list[Evidence]] = {}
@@ -145,11 +179,19 @@ def _following(candidates: list[Evidence]) -> dict[int, Evidence]:
     return out
 
 
-def _cue(qtype: str, sentence: str, hit: Hit) -> float:
+def _new_figures(pattern: re.Pattern, sentence: str, question: str) -> list[str]:
+    """Matches of `pattern` in the sentence that the question does not
+    already contain: the figure asked for, not the year it was asked about."""
+    asked = {" ".join(m.group(0).split()) for m in pattern.finditer(question)}
+    return [m.group(0) for m in pattern.finditer(sentence) if " ".join(m.group(0).split()) not in asked]
+
+
+def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     if qtype == "quantity":
-        return 1.0 if _NUMBER.search(_YEAR.sub("", sentence)) else 0.0
+        return 1.0 if _new_figures(_NUMBER, _YEAR.sub("", sentence), question) else 0.0
     if qtype == "date":
-        return 1.0 if _DATE.search(sentence) else 0.0
+        found = _new_figures(_DATE, sentence, question)
+        return 1.0 if any(not _YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
     if qtype == "who":
         return 1.0 if _NAME.search(sentence[1:]) else 0.0
     if qtype == "definition":
