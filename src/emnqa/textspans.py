@@ -74,24 +74,46 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 _LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
 
 
+_OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
+_CONTINUES = re.compile(r"^[a-z(]")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Lines, with a line that stops mid-sentence (no closing punctuation,
+    the next line going on in lower case: a slide's or a PDF's wrapped line)
+    joined to the next one. (offset, text) pairs; the text keeps its newline."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if out and _OPEN_END.search(out[-1][1]) and _CONTINUES.match(line) and "\t" not in out[-1][1] + line:
+            start, before = out[-1]
+            out[-1] = (start, before + "\n" + line)
+        else:
+            out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
 def quotable_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a passage that can be quoted on their own: one
-    per sentence of each line, leading bullet glyphs left out.
+    per sentence of each line (a wrapped line continues on the next),
+    leading bullet glyphs left out.
 
     >>> t = "- ➤ Fedasil opened 1 174 places. Most were new.\\nBox 6: A title"
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Fedasil opened 1 174 places.', 'Most were new.', 'Box 6: A title']
+    >>> t = "Integration became mandatory as\\nof 01.06.2022 for newcomers.\\nNext"
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['Integration became mandatory as\\nof 01.06.2022 for newcomers.', 'Next']
     """
     spans = []
-    pos = 0
-    for line in text.split("\n"):
+    for pos, line in _logical_lines(text):
         for a, b in sentence_spans(line):
             m = _LEADING_MARK.match(line[a:b])
             a = a + m.end() if m else a
             a, b = trim_span(line, a, b)
             if b - a >= 3:
                 spans.append((pos + a, pos + b))
-        pos += len(line) + 1
     return spans
 
 
