@@ -59,6 +59,7 @@ def main() -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     manifest = assistant.index.manifest
     print(f"index: {settings.index_dir}  chunks: {assistant.index.ntotal}  type: {manifest.get('index_type')}  "
+          f"encoder: {manifest['model'].get('backend', 'torch')}  "
           f"questions: {len(questions)}  threads: {os.environ.get('OMP_NUM_THREADS', 'default')}")
     print(f"Assistant load: {load_s:.1f} s; peak RSS {peak_mb:.0f} MB")
     print()

@@ -63,15 +63,17 @@ class SentenceTransformerEmbedder:
         model_name: str = config.MODEL_NAME,
         batch_size: int = config.Settings.embed_batch_size,
         *,
-        backend: str = config.Settings.embed_backend,
+        backend: str | None = None,
         model_cache_dir: Path | None = None,
     ):
         if batch_size <= 0:
             raise ValueError(f"batch_size must be greater than 0. Currently it is {batch_size}.")
-        self.backend = check_backend(backend)
+        # None: the settings' value (EMNQA_EMBED_BACKEND, EMNQA_MODEL_CACHE_DIR, else the default).
+        settings = config.Settings.from_env() if backend is None or model_cache_dir is None else None
+        self.backend = check_backend(backend or settings.embed_backend)
         self.model_name = model_name
         self.batch_size = batch_size
-        self.model_cache_dir = Path(model_cache_dir) if model_cache_dir else config.Settings().model_cache_dir
+        self.model_cache_dir = Path(model_cache_dir or settings.model_cache_dir)
         self._path = _model_path(model_name)
         self.dimension, self.max_wordpieces = _model_shape(self._path)
         self._tokenizer = _load_tokenizer(self._path)

