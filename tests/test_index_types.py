@@ -1,4 +1,4 @@
-"""The approximate (HNSW) index beside the exact one: same interface, recorded
+"""The approximate (HNSW, IVF) indexes beside the exact one: same interface, recorded
 in the manifest, reconstructable vectors, and a settings change makes the
 index stale."""
 
@@ -32,10 +32,11 @@ def vectors():
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def test_hnsw_round_trip_finds_what_flat_finds_and_reconstructs(tmp_path, vectors):
-    save_index(_index("hnsw", vectors), tmp_path / "idx")
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_approximate_round_trip_finds_what_flat_finds_and_reconstructs(tmp_path, vectors, kind):
+    save_index(_index(kind, vectors), tmp_path / "idx")
     hnsw, flat = load_index(tmp_path / "idx"), _index("flat", vectors)
-    assert hnsw.manifest["index_type"] == "hnsw_ip" and flat.manifest["index_type"] == "flat_ip"
+    assert hnsw.manifest["index_type"] == f"{kind}_ip" and flat.manifest["index_type"] == "flat_ip"
     queries = vectors[:50] + 0.05
     exact = flat.search(queries, 10)
     approx = hnsw.search(queries, 10)
@@ -43,6 +44,7 @@ def test_hnsw_round_trip_finds_what_flat_finds_and_reconstructs(tmp_path, vector
     assert recall >= 0.95
     assert np.allclose(hnsw.vectors_of([3, 7]), vectors[[3, 7]])  # the reranker needs stored vectors
     every = [p for p, _ in hnsw.search(queries[:1], 1000)[0]]  # k beyond the size: no -1 padding
+    # IVF sees only the cells it probes (all 12 here): most, not all, vectors.
     assert 400 < len(every) == len(set(every)) and min(every) >= 0
 
 
@@ -59,6 +61,12 @@ def test_faiss_index_setting_is_built_recorded_and_checked(tmp_path):
     status, why = index_status(flat)
     assert status == "stale" and "faiss_index='flat'" in why
     assert not build(flat, embedder_factory=FakeEmbedder, progress=False).up_to_date
-    with pytest.raises(EmnqaError, match="faiss_index must be one of flat, hnsw. Currently it is 'ivf'"):
+    with pytest.raises(EmnqaError, match="faiss_index must be one of flat, hnsw, ivf. Currently it is 'annoy'"):
         build(Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "idx", model_name="fake/keyword-bag",
-                                faiss_index="ivf"), embedder_factory=FakeEmbedder, progress=False)
+                                faiss_index="annoy"), embedder_factory=FakeEmbedder, progress=False)
+
+
+def test_ivf_of_a_tiny_or_empty_corpus_still_searches(tmp_path, vectors):
+    assert _index("ivf", vectors[:0]).search(vectors[:1], 5) == [[]]
+    tiny = _index("ivf", vectors[:5])
+    assert [p for p, _ in tiny.search(vectors[2:3], 5)[0]][0] == 2

@@ -33,13 +33,35 @@ from .types import Chunk
 
 # 2: sentence vectors (sentences.npy) beside the chunk vectors.
 FORMAT_VERSION = 2
-# Settings.faiss_index -> the manifest's index_type. HNSW keeps the vectors
-# themselves (IndexHNSWFlat), so reconstruct() works for either.
-INDEX_TYPES = {"flat": "flat_ip", "hnsw": "hnsw_ip"}
+# Settings.faiss_index -> the manifest's index_type. HNSW and IVF keep the
+# vectors themselves (IndexHNSWFlat, IndexIVFFlat with a direct map), so
+# reconstruct() works for each.
+INDEX_TYPES = {"flat": "flat_ip", "hnsw": "hnsw_ip", "ivf": "ivf_ip"}
 INDEX_TYPE = INDEX_TYPES["flat"]
 HNSW_NEIGHBOURS = 32  # M: links per vector
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96  # candidates searched per query; recall@10 vs exact in docs/PERFORMANCE.md
+
+
+def ivf_lists(n: int) -> int:
+    """IVF cells for n vectors: about 4 * sqrt(n), with at least 39 training
+    vectors per cell (FAISS's minimum) and at least one cell.
+
+    >>> [ivf_lists(n) for n in (0, 50, 713, 71_300)]
+    [1, 1, 18, 1068]
+    """
+    return max(1, min(int(4 * n**0.5), n // 39))
+
+
+def ivf_probes(lists: int) -> int:
+    """Cells searched per query: one in 16, at least 16 (all of a small
+    index). Measured recall@10 against exact search in docs/PERFORMANCE.md.
+
+    >>> [ivf_probes(n) for n in (1, 18, 1068)]
+    [1, 16, 66]
+    """
+    return min(lists, max(16, lists // 16))
+
 CURRENT = "CURRENT"
 VECTORS, CHUNKS, DOCUMENTS, MANIFEST = "vectors.faiss", "chunks.jsonl", "documents.json", "manifest.json"
 # One row per quotable sentence, in chunk order; each chunk's meta["sentences"]
@@ -135,7 +157,7 @@ def build_index(
     if faiss_index not in INDEX_TYPES:
         raise EmnqaError(
             f"faiss_index must be one of {', '.join(INDEX_TYPES)}. Currently it is {faiss_index!r}; "
-            "set EMNQA_FAISS_INDEX to flat or hnsw."
+            "set EMNQA_FAISS_INDEX to flat, hnsw or ivf."
         )
     if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32:
         raise ValueError(
@@ -148,9 +170,7 @@ def build_index(
         )
     if not np.isfinite(vectors).all():
         raise ValueError("vectors contain NaN or infinite values; check the embedder.")
-    store = _new_faiss_index(faiss_index, dimension)
-    if len(vectors):
-        store.add(np.ascontiguousarray(vectors))
+    store = _new_faiss_index(faiss_index, dimension, np.ascontiguousarray(vectors))
     docs = {d["doc_id"]: {f: d.get(f, "") for f in DOCUMENT_FIELDS} for d in documents}
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -178,14 +198,25 @@ def build_index(
     return ChunkIndex(list(chunks), docs, manifest, store, sentence_vectors=sentence_vectors)
 
 
-def _new_faiss_index(kind: str, dimension: int) -> Any:
+def _new_faiss_index(kind: str, dimension: int, vectors: np.ndarray) -> Any:
+    """A FAISS index of `kind` holding `vectors`."""
     faiss = _faiss()
     if kind == "hnsw":
         store = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
         store.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         store.hnsw.efSearch = HNSW_EF_SEARCH
-        return store
-    return faiss.IndexFlatIP(dimension)
+    elif kind == "ivf" and len(vectors):
+        lists = ivf_lists(len(vectors))
+        store = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT)
+        store.cp.min_points_per_centroid = 1  # a small corpus: no warning for few points per cell
+        store.train(vectors)
+        store.nprobe = ivf_probes(lists)
+        store.make_direct_map()  # reconstruct(): the reranker reads stored vectors
+    else:  # flat, or an IVF index of nothing (it cannot be trained)
+        store = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        store.add(vectors)
+    return store
 
 
 def save_index(index: ChunkIndex, root: Path, *, build_seconds: float | None = None) -> Path:
@@ -231,6 +262,9 @@ def load_index(
     faiss_index = _read_faiss(build / VECTORS)
     if hasattr(faiss_index, "hnsw"):  # the search depth is a setting of this code, not of the file
         faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
+    if hasattr(faiss_index, "nprobe"):
+        faiss_index.nprobe = ivf_probes(faiss_index.nlist)
+        faiss_index.make_direct_map()
     chunks = _read_chunks(build / CHUNKS)
     documents = _read_documents(build / DOCUMENTS)
     expected_dim = manifest["model"]["dimension"]
