@@ -205,6 +205,10 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
+        # Idle threads sleep instead of spinning: on a machine shared with
+        # other work, spinning threads steal the cores the busy one needs
+        # (one question 16.4 -> 7.9 ms p50 with load 3 on 2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
