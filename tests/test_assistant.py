@@ -31,6 +31,18 @@ def test_answer_quotes_the_figure_with_a_citation(assistant):
     assert answer.interpreted_query == ASYLUM_2024  # a standalone question is left as it is
 
 
+def test_everyday_words_find_the_report_s_terms(assistant):
+    # "applied for asylum": the report says "applied for international protection".
+    answer = assistant.ask("How many people applied for asylum in 2024?")
+    assert not answer.abstained and "39 615" in answer.citations[0].quote
+
+
+def test_a_what_is_question_quotes_the_definition_not_the_term(assistant):
+    answer = assistant.ask("What is a subsequent application?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("A further application for international protection made after a final decision")
+
+
 def test_follow_up_is_interpreted_from_the_history(assistant):
     first = assistant.ask(ASYLUM_2024)
     history = [{"role": "user", "content": ASYLUM_2024}, {"role": "assistant", "content": first.text}]

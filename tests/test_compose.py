@@ -120,3 +120,16 @@ def test_a_figure_the_question_already_names_is_no_cue():
     idf = {t: 1.0 for t in terms(" ".join(p.chunk.text for p in passages))}
     evidence = select_evidence("How many unaccompanied minors arrived in the reception network in 2024?", "quantity", passages, terms, idf)
     assert "2 465" in evidence[0].text
+
+
+def test_a_what_is_question_quotes_the_definition_under_its_term():
+    glossary = hit(
+        1,
+        "Subsequent application for international protection\n\nA further application made after a final "
+        "decision has been taken on a previous application",
+        kind="definition",
+    )
+    other = hit(2, "Subsequent applications rose by 9% in 2024.")
+    idf = {t: 1.0 for t in terms(glossary.chunk.text + " " + other.chunk.text)}
+    evidence = select_evidence("What is a subsequent application?", "definition", [glossary, other], terms, idf)
+    assert evidence[0].text.startswith("A further application made after a final decision")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from emnqa import expansion
-from emnqa.expansion import Lexicon, expand_query, mine_lexicon
+from emnqa.expansion import Lexicon, expand_query, mine_lexicon, name_usage
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -208,3 +208,13 @@ def test_real_corpus_expansion(corpus_lexicon):
 
 def test_docstring_examples():
     assert doctest.testmod(expansion).failed == 0
+
+
+def test_glossary_synonyms_bring_the_report_s_term_for_an_everyday_one():
+    from emnqa.expansion import with_synonyms
+
+    lexicon = with_synonyms(mine_lexicon(["In 2024, 39 615 people applied for international protection."]))
+    usage = name_usage(lexicon, ["In 2024, 39 615 people applied for international protection."])
+    assert expand_query("How many Applied for asylum?", lexicon, usage).endswith("applied for international protection")
+    assert expand_query("How many applied for international protection?", lexicon, usage) == (
+        "How many applied for international protection?")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from .compose import ComposeParams, Evidence, compose_answer, detect_question_type, select_evidence
+from .compose import ComposeParams, Evidence, around, compose_answer, detect_question_type, select_evidence
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
-from .expansion import expand_query, mine_lexicon, name_usage
+from .expansion import expand_query, mine_lexicon, name_usage, with_synonyms
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
@@ -76,7 +76,7 @@ class Assistant:
         assert isinstance(retriever, HybridRetriever)
         self.retriever = retriever
         self.idf = retriever.lexical.bm25.idf
-        self.lexicon = mine_lexicon(c.text for c in index.chunks)
+        self.lexicon = with_synonyms(mine_lexicon(c.text for c in index.chunks))
         self.name_usage = name_usage(self.lexicon, (c.text for c in index.chunks))
         self.params = params
         self.search_params = search_params
@@ -98,8 +98,9 @@ class Assistant:
         k = k or self.settings.top_k
         hits = self.search(interpreted, k, filters)
         qtype = detect_question_type(interpreted)
-        similarities = self.sentence_similarities(interpreted, hits[: self.params.passages])
-        evidence = select_evidence(interpreted, qtype, hits, _terms, self.idf, self.params, similarities)
+        sources = self.naming_years(interpreted, hits)
+        similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
+        evidence = select_evidence(interpreted, qtype, sources, _terms, self.idf, self.params, similarities)
         abstain = self.weak(interpreted, evidence)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
@@ -162,17 +163,33 @@ class Assistant:
             out[hit.chunk.chunk_id] = sorted(spans.values())
         return out
 
+    def naming_years(self, question: str, hits: Sequence[Hit]) -> list[Hit]:
+        """Of the passages the composer reads, those that can answer for the
+        year(s) the question names: their text, section or document year
+        names them (all, when the question names no year). A figure for 2022
+        never answers a question about 2024, however well its other words
+        match; a passage further down that names 2024 may."""
+        years = set(_YEAR.findall(question))
+        if not years:
+            return list(hits)
+        return [h for h in hits[: self.params.passages] if all(y in self._context(h.chunk) for y in years)]
+
+    def _context(self, chunk: Chunk) -> str:
+        return " ".join((chunk.text, *chunk.section_path, self.years.get(chunk.doc_id, "")))
+
     def weak(self, question: str, evidence: Sequence[Evidence]) -> bool:
         """Whether to say "not covered": the best sentence covers too little
-        of the question, or the question names a year its passage never
-        mentions, or a name the corpus does not know at all."""
+        of the question, or the question names a year that neither the best
+        sentence, the sentences next to it (ComposeParams.year_window), its
+        section nor its document's year names, or a name the corpus does not
+        know at all."""
         if not evidence:
             return True
         best = evidence[0]
         if best.coverage < self.params.min_coverage:
             return True
         chunk = best.passage.chunk
-        context = " ".join((chunk.text, *chunk.section_path, self.years.get(chunk.doc_id, "")))
+        context = " ".join((around(best, self.params.year_window), *chunk.section_path, self.years.get(chunk.doc_id, "")))
         if any(year not in context for year in _YEAR.findall(question)):
             return True
         return bool(self.unknown_names(question))

@@ -75,6 +75,7 @@ class ComposeParams:
     short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term)
     neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
+    year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,24 @@ def select_evidence(
         scored = (similarities or {}).get(hit.chunk.chunk_id)
         if scored is None:
             scored = [(a, b, 0.0) for a, b in quotable_sentences(hit.chunk.text)]
+        term: tuple[float, float] | None = None  # (coverage, own) of a term line just before
         for start, end, similarity in scored:
             sentence = hit.chunk.text[start:end]
             present = set(terms(sentence))
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
+            cue = _cue(qtype, sentence, hit, question)
+            label = _is_label(sentence, hit, qtype)
+            if term is not None and not label:
+                # A glossary entry: the term on its own line, then its
+                # definition, which is what a what-is question asks for.
+                coverage, own, cue = max(coverage, term[0]), max(own, term[1]), 1.0
+            term = (coverage, own) if qtype == "definition" and label else None
             score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
-            score += params.similarity_weight * similarity + params.cue_weight * _cue(qtype, sentence, hit, question)
+            score += params.similarity_weight * similarity + params.cue_weight * cue
             if len(sentence.split()) < 5:
                 score *= params.short_penalty
-            if _is_label(sentence, hit):
+            if label:
                 score *= params.label_penalty
             candidates.append(Evidence(hit, start, end, score, coverage, similarity))
     if not candidates:
@@ -148,19 +157,25 @@ def select_evidence(
 _CAPTION = re.compile(r"^(Table|Graph|Figure|Box|Chart|Map|Annex)\s*\d*\s*[:.–-]", re.I)
 
 
-def _is_label(sentence: str, hit: Hit) -> bool:
+def _is_label(sentence: str, hit: Hit, qtype: str = "other") -> bool:
     """A line that names something rather than states it: a question the
     document asks (slides list them), a table, graph or box caption, or a
     heading of the passage's own section path. It rarely answers anything.
+    To a what-is question, a short line without a figure or closing
+    punctuation is the term or a title, not its definition.
 
     >>> from .types import Chunk
     >>> text = "Reception\\nFedasil opened 1 174 places."
     >>> hit = Hit(Chunk("d:1", "d", text, ("Reception",), 0, len(text), 9), 1.0, 1, "T")
     >>> [_is_label(s, hit) for s in ("What will Fedasil do in 2023?", "Table 1: Places", "Reception", "Fedasil opened 1 174 places.")]
     [True, True, True, False]
+    >>> [_is_label(s, hit, "definition") for s in ("Subsequent application", "A further application.")]
+    [True, False]
     """
     text = " ".join(sentence.split())
     if text.endswith("?") or _CAPTION.match(text):
+        return True
+    if qtype == "definition" and len(text.split()) <= 8 and not re.search(r"[\d.;:!?…]$|\d", text):
         return True
     folded = text.rstrip(" .:").lower()
     return any(folded == " ".join(h.split()).rstrip(" .:").lower() for h in hit.chunk.section_path)
@@ -201,6 +216,25 @@ def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     if qtype == "why":
         return 1.0 if re.search(r"\b(because|due to|in order to|to ensure|aim|aims|so that|as a result|reason|since|following)\b", sentence, re.I) else 0.0
     return 0.0
+
+
+def around(evidence: Evidence, window: int) -> str:
+    """The evidence's sentence with up to `window` sentences either side of
+    it in its passage.
+
+    >>> from .types import Chunk
+    >>> text = "One. In 2024, two. Three. Four."
+    >>> hit = Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T")
+    >>> around(Evidence(hit, 19, 25, 1.0, 1.0), 1)
+    'In 2024, two. Three. Four.'
+    """
+    text = evidence.passage.chunk.text
+    spans = quotable_sentences(text)
+    inside = [i for i, (a, b) in enumerate(spans) if a < evidence.end and evidence.start < b]
+    if not inside:
+        return evidence.text
+    first, last = max(0, inside[0] - window), min(len(spans) - 1, inside[-1] + window)
+    return text[spans[first][0] : spans[last][1]]
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

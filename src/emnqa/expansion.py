@@ -9,6 +9,11 @@ is mined here without a hand-kept list:
   Alien Law Litigation<TAB>Raad voor Vreemdelin- genbetwistingen (RvV)...";
 - inline definitions: "the Council for Alien Law Litigation (CALL)".
 
+Everyday words for the field's terms ("asylum" where the reports say
+"international protection", "deportation" for "forced return") are rarely
+spelled out in the corpus; `GLOSSARY_SYNONYMS`, from the synonyms the EMN
+Asylum and Migration Glossary gives for its entries, adds those.
+
 >>> lexicon = mine_lexicon(["The Entry/Exit System (EES) starts soon."])
 >>> expand_query("When does the EES start?", lexicon)
 'When does the EES start? Entry/Exit System'
@@ -39,6 +44,29 @@ _PROPER_NAME = re.compile(r"[A-Z][a-z]{3,11}")
 _WORD = re.compile(r"[^\W_][\w'’]*")
 _INLINE = re.compile(r"\(([^()]{2,21})\)")
 _GLOSSARY_LINE = re.compile(r"([A-Z][A-Za-z]{1,9}) ([A-Z][^\t.;:?!]*)")
+
+
+# Synonym groups after the EMN Asylum and Migration Glossary ("asylum seeker:
+# see applicant for international protection"; "removal", "deportation" and
+# "forced return"; ...): the everyday words and the terms EMN reports use.
+# Lower-case names match in any case. Domain vocabulary, not answers.
+GLOSSARY_SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group)
+    for group in (
+        {"asylum seeker", "applicant for international protection"},
+        {"asylum seekers", "asylum applicants", "applicants for international protection"},
+        {"asylum application", "asylum claim", "asylum request", "application for international protection"},
+        {"asylum applications", "asylum claims", "asylum requests", "applications for international protection"},
+        {"apply for asylum", "seek asylum", "ask for asylum", "apply for international protection"},
+        {"applied for asylum", "sought asylum", "asked for asylum", "applied for international protection"},
+        {"applying for asylum", "seeking asylum", "asking for asylum", "applying for international protection"},
+        {"asylum procedure", "international protection procedure"},
+        {"deportation", "deportations", "deported", "forced return", "forced returns", "removal"},
+        {"undocumented migrants", "irregular migrants", "irregularly staying third-country nationals"},
+        {"unaccompanied children", "separated children", "unaccompanied minors"},
+        {"naturalisation", "naturalization", "acquisition of nationality"},
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +108,16 @@ def mine_lexicon(texts: Iterable[str]) -> Lexicon:
             groups += [{acronym, name} for acronym, name in _glossary_entries(line.strip())]
             groups += _inline_definitions(_join_breaks(line))
     return Lexicon(_merge(group for group in groups if len(group) > 1))
+
+
+def with_synonyms(lexicon: Lexicon, synonyms: Iterable[frozenset[str]] = GLOSSARY_SYNONYMS) -> Lexicon:
+    """The mined lexicon with the glossary's synonym groups merged in.
+
+    >>> lexicon = with_synonyms(Lexicon(()), (frozenset({"asylum seekers", "applicants for international protection"}),))
+    >>> expand_query("Where do Asylum seekers sleep?", lexicon)
+    'Where do Asylum seekers sleep? applicants for international protection'
+    """
+    return Lexicon(_merge([*map(set, lexicon.groups), *map(set, synonyms)]))
 
 
 def expand_query(query: str, lexicon: Lexicon, usage: Mapping[str, int] | None = None) -> str:
@@ -140,9 +178,10 @@ def _find(name: str, text: str) -> re.Match[str] | None:
 
 @lru_cache(maxsize=None)
 def _pattern(name: str) -> re.Pattern[str]:
-    # Acronyms are case-sensitive so that "call" or "in" never match CALL or IN.
+    # Acronyms are case-sensitive so that "call" or "in" never match CALL or IN;
+    # names of several words and lower-case words match in any case.
     pattern = r"\s+".join(map(re.escape, name.split()))
-    flags = re.IGNORECASE if " " in name else 0
+    flags = re.IGNORECASE if " " in name or name.islower() else 0
     return re.compile(rf"(?<!\w){pattern}(?!\w)", flags)
 
 
