@@ -128,7 +128,7 @@ def select_evidence(
                 # A glossary entry: the term on its own line, then its
                 # definition, which is what a what-is question asks for.
                 coverage, own, cue = max(coverage, term[0]), max(own, term[1]), 1.0
-            term = (coverage, own) if qtype == "definition" and label else None
+            term = (coverage, own) if qtype == "definition" and label and own > 0 else None
             score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
             score += params.similarity_weight * similarity + params.cue_weight * cue
             if len(sentence.split()) < 5:
