@@ -90,7 +90,6 @@ def percentile(values, q):
 def main() -> int:
     from emnqa.assistant import Assistant
     from emnqa.config import Settings
-    from emnqa.index import load_index
     from emnqa.questions import load_questions
     from emnqa.retrieval import open_index
 
@@ -135,7 +134,6 @@ def main() -> int:
         print(f"| {kind} | {index.ntotal} | {built:.1f} | {started:.1f} | {percentile(times, 50):.1f} | "
               f"{percentile(times, 95):.1f} | {rec} | {rss:.0f} |", flush=True)
         del assistant, index
-    del load_index
     return 0
 
 

@@ -22,6 +22,10 @@ _QUANTITY_NOUNS = (r"(number|amount|budget|income|salary|salaries|pay|wage|rate|
                    r"percentage|proportion|total|threshold|sum|quota|capacity)")
 _BODY_NOUNS = (r"(organi[sz]ation|body|bodies|authority|authorities|agency|court|minister|ministry|person|institution|"
                r"service|ngo|association|office|company|administration|department|commission|council|post|official)")
+# Tried in order, first match wins. "why" comes twice: a question that
+# starts "Why ..."/"What explains ..." is a why-question whatever nouns follow
+# ("why ... how many"), while a "why" further in only decides when nothing
+# more specific matched.
 _TYPE_PATTERNS = (
     ("why", r"^\s*(why|how come|for what reason|what explains|what'?s the point|what is the point|what (is|was) the (reason|purpose|point|aim|goal))\b"),
     ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b"

@@ -132,6 +132,17 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension}, backend={self.backend!r})"
 
 
+def embedder_for(settings: "config.Settings") -> "SentenceTransformerEmbedder":
+    """The real embedder as the settings ask: model, batch size, backend and
+    where the ONNX export is cached."""
+    return SentenceTransformerEmbedder(
+        settings.model_name,
+        batch_size=settings.embed_batch_size,
+        backend=settings.embed_backend,
+        model_cache_dir=settings.model_cache_dir,
+    )
+
+
 def check_backend(backend: str) -> str:
     """`backend` if it is one emnqa can run, else EmnqaError saying which are.
 

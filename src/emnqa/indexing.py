@@ -17,7 +17,7 @@ import numpy as np
 from .chunking import ChunkingParams, chunk_document, embedding_text
 from .config import Settings
 from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
-from .embedding import Embedder, EmbeddingCache, backend_of, embed_with_cache
+from .embedding import Embedder, EmbeddingCache, backend_of, embed_with_cache, embedder_for
 from .errors import EmnqaError, IndexLocked, IndexMissing
 from .index import INDEX_TYPES, build_index, built_backend, load_index, read_manifest, save_index
 from .textspans import quotable_sentences
@@ -227,14 +227,4 @@ def _document_record(doc) -> dict:
 
 
 def _default_embedder(settings: Settings) -> Callable[[], Embedder]:
-    def make() -> Embedder:
-        from .embedding import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder(
-            settings.model_name,
-            batch_size=settings.embed_batch_size,
-            backend=settings.embed_backend,
-            model_cache_dir=settings.model_cache_dir,
-        )
-
-    return make
+    return lambda: embedder_for(settings)

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from .config import Settings
-from .embedding import Embedder
+from .embedding import Embedder, backend_of, embedder_for
 from .errors import InvalidQuery
 from .index import ChunkIndex, load_index
 from .rerank import Candidate
@@ -178,19 +178,9 @@ def check_query(query: str) -> str:
 def open_index(settings: Settings, embedder: Embedder | None = None) -> tuple[ChunkIndex, Embedder]:
     """Load the saved index and the model that must match it."""
     if embedder is None:
-        from .embedding import SentenceTransformerEmbedder
-
-        embedder = SentenceTransformerEmbedder(
-            settings.model_name,
-            batch_size=settings.embed_batch_size,
-            backend=settings.embed_backend,
-            model_cache_dir=settings.model_cache_dir,
-        )
+        embedder = embedder_for(settings)
     index = load_index(
-        settings.index_dir,
-        model_name=embedder.model_name,
-        dimension=embedder.dimension,
-        backend=getattr(embedder, "backend", None),
+        settings.index_dir, model_name=embedder.model_name, dimension=embedder.dimension, backend=backend_of(embedder)
     )
     return index, embedder
 
