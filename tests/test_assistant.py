@@ -3,6 +3,7 @@ answers, follow-ups, abstention, filters, acronyms, `emnqa ask`."""
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -43,6 +44,17 @@ def test_a_what_is_question_quotes_the_definition_not_the_term(assistant):
     assert answer.citations[0].quote.startswith("A further application for international protection made after a final decision")
 
 
+def test_the_footnote_a_quote_cites_is_quoted_after_it(assistant):
+    # The 2024 overview names the Conex network in the text and says what it
+    # is in footnote 121, which sits in a chunk of its own.
+    answer = assistant.ask("What is Fedasil's Conex network?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("¹²¹" in q and not q.startswith("¹²¹") for q in quotes)
+    note = next(c for c in answer.citations if c.quote.startswith("¹²¹"))
+    assert "city administrations, IOM and Caritas International Belgium" in note.quote
+    assert quote_is_verbatim(note.quote, note.passage.chunk.text) and f"[{note.n}]" in answer.text
+
+
 def test_follow_up_is_interpreted_from_the_history(assistant):
     first = assistant.ask(ASYLUM_2024)
     history = [{"role": "user", "content": ASYLUM_2024}, {"role": "assistant", "content": first.text}]
@@ -57,6 +69,18 @@ def test_question_about_an_uncovered_year_is_not_answered(assistant):
     answer = assistant.ask("How many asylum applications did Belgium receive in 2031?")
     assert answer.abstained and answer.text.startswith(NOT_COVERED)
     assert not answer.citations and answer.passages
+
+
+def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant):
+    # The corpus mentions the CGRS's interpreting work but never how many
+    # interpreters it has: the best sentence has no figure, so no answer.
+    question = "How many interpreters does the CGRS employ?"
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text.startswith(NOT_COVERED)
+    loose = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
+                      params=replace(assistant.params, need_amount=False))
+    assert not loose.ask(question).abstained  # it is the figure rule that abstains
+    assert not assistant.ask(ASYLUM_2024).abstained
 
 
 def test_filters_restrict_the_passages(assistant):

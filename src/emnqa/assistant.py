@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from .compose import ComposeParams, Evidence, around, compose_answer, detect_question_type, select_evidence
+from .compose import ComposeParams, Evidence, adds_to, around, gives_amount, compose_answer, detect_question_type, select_evidence
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
+from .footnotes import Footnotes
 from .expansion import expand_query, mine_lexicon, name_usage, with_synonyms
 from .index import ChunkIndex
 from .lexical import terms
@@ -83,6 +84,7 @@ class Assistant:
         self.reranker = Reranker(index, _terms, self.idf, rerank_model) if search_params.rerank else None
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        self.footnotes = Footnotes(index.chunks)
 
     def ask(
         self,
@@ -102,6 +104,7 @@ class Assistant:
         similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
         evidence = select_evidence(interpreted, qtype, sources, _terms, self.idf, self.params, similarities)
         abstain = self.weak(interpreted, evidence)
+        evidence = self.with_notes(interpreted, qtype, evidence)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
@@ -163,6 +166,39 @@ class Assistant:
             out[hit.chunk.chunk_id] = sorted(spans.values())
         return out
 
+    def with_notes(self, question: str, qtype: str, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The evidence with, after each quote, the footnotes it cites
+        (ComposeParams.notes: all of them, or those that bear on the
+        question, `adds_to`). The report keeps detail there: the number and
+        date of a ruling, who a network's partners are, a caveat."""
+        out: list[Evidence] = []
+        seen: set[tuple[int, int]] = set()
+        for item in evidence:
+            out.append(item)
+            for note in self._notes_of(item):
+                if (note.position, note.start) in seen:
+                    continue
+                seen.add((note.position, note.start))
+                chunk = self.index.chunks[note.position]
+                title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
+                hit = Hit(chunk, 0.0, 0, title)
+                extra = Evidence(hit, note.start, note.end, 0.0, 0.0)
+                if self.params.notes == "all" or (self.params.notes == "useful" and adds_to(question, qtype, item, extra, _terms, self.idf)):
+                    out.append(extra)
+        return out
+
+    def _notes_of(self, item: Evidence):
+        ids = item.passage.chunk.chunk_id.split("+")
+        text = item.text
+        for chunk_id in ids:
+            position = self._positions.get(chunk_id)
+            if position is None:
+                continue
+            chunk = self.index.chunks[position]
+            if text in chunk.text or len(ids) == 1:
+                return self.footnotes.cited_by(text, chunk.doc_id, position, chunk.section_path)
+        return []
+
     def naming_years(self, question: str, hits: Sequence[Hit]) -> list[Hit]:
         """Of the passages the composer reads, those that can answer for the
         year(s) the question names: their text, section or document year
@@ -181,8 +217,9 @@ class Assistant:
         """Whether to say "not covered": the best sentence covers too little
         of the question, or the question names a year that neither the best
         sentence, the sentences next to it (ComposeParams.year_window), its
-        section nor its document's year names, or a name the corpus does not
-        know at all."""
+        section nor its document's year names, or a how-many question's best
+        quote (with the sentence after it, when quoted) gives no figure, or
+        the question has a name the corpus does not know at all."""
         if not evidence:
             return True
         best = evidence[0]
@@ -192,6 +229,10 @@ class Assistant:
         context = " ".join((around(best, self.params.year_window), *chunk.section_path, self.years.get(chunk.doc_id, "")))
         if any(year not in context for year in _YEAR.findall(question)):
             return True
+        if self.params.need_amount and detect_question_type(question) == "quantity":
+            following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
+            if not any(gives_amount(e.text, question) for e in [best, *following]):
+                return True
         return bool(self.unknown_names(question))
 
     def unknown_names(self, question: str) -> list[str]:

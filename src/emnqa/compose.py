@@ -47,6 +47,19 @@ _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
 _DATE = re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? {_MONTHS}\b|\b{_MONTHS} \d{{4}}\b|\b\d{{2}}\.\d{{2}}\.\d{{4}}\b|\b(19|20)\d{{2}}\b")
+# Numbers that are not amounts: dates, a law's or ruling's number, a
+# reference to a section, box, graph or footnote, a web address.
+_NOT_AMOUNT = re.compile(
+    rf"https?://\S+|www\.\S+|{_DATE.pattern}"
+    r"|\b(Directive|Regulation|Decision|Law|Act|Decree|Article|Art\.|Articles|Box|Graph|Table|Figure|Annex|Chapter|section|sections|see|n°|nr\.?|no\.|ruling|judgment|Court|Council of State|COM|Part)\s*\(?(EU|EC)?\)?\s*[\d./–-]*\d\w*((,\s*|\s+and\s+)\d[\d./–-]*\w*)*"
+    r"|\b\d+/\d+(/\d+)?\b|\(\d+(\.\d+)*\)"
+)
+# An amount written out: "two months", "three years", "a dozen", "half".
+_WORD_AMOUNT = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double)\b",
+    re.I,
+)
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?: (?:de |van |of |for |the )?[A-Z][a-zà-ÿ]+)+|\b[A-Z]{2,}\b")
 
 
@@ -80,6 +93,8 @@ class ComposeParams:
     neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
+    need_amount: bool = True  # a how-many question whose best quote (or the next sentence, quoted) has no figure: abstain
+    notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
 
 
 @dataclass(frozen=True)
@@ -205,9 +220,44 @@ def _new_figures(pattern: re.Pattern, sentence: str, question: str) -> list[str]
     return [m.group(0) for m in pattern.finditer(sentence) if " ".join(m.group(0).split()) not in asked]
 
 
+def amounts(sentence: str, question: str = "") -> list[str]:
+    """The figures of a sentence that can answer a how-many or how-much
+    question: numbers outside dates, references and web addresses, that the
+    question does not already name.
+
+    >>> amounts("On 1 May 2024, the GMMI was increased to € 2 070,48 (see 2.2).")
+    ['2 070,48']
+    >>> amounts("It transposed Directive 2021/1883 under the Law of 15 December 1980.")
+    []
+    >>> amounts("It violates Articles 10, 11, 22 and 22bis of the Constitution.")
+    []
+    >>> amounts("Of the 39 615 applicants in 2024, 31% were women.", "How many applied in 2024?")
+    ['39 615', '31']
+    >>> amounts("They must leave the LOI within two months.")
+    ['two']
+    """
+    kept = _NOT_AMOUNT.sub(" ", sentence)
+    return _new_figures(_NUMBER, kept, question) + [m.group(0) for m in _WORD_AMOUNT.finditer(kept)]
+
+
+def gives_amount(sentence: str, question: str) -> bool:
+    """Whether a sentence has what a how-many/how-much question asks for: a
+    figure (`amounts`), or, to a how-long question, a span of dates
+    ("from September 2024 to September 2028").
+
+    >>> gives_amount("Running from September 2024 to September 2028, the project ...", "How long does it run?")
+    True
+    >>> gives_amount("Fedasil partnered with the Red Cross in 2024.", "How many places in 2024?")
+    False
+    """
+    if amounts(sentence, question):
+        return True
+    return bool(re.search(r"\bhow long\b", question, re.I)) and len(_DATE.findall(sentence)) >= 2
+
+
 def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     if qtype == "quantity":
-        return 1.0 if _new_figures(_NUMBER, _YEAR.sub("", sentence), question) else 0.0
+        return 1.0 if amounts(sentence, question) else 0.0
     if qtype == "date":
         found = _new_figures(_DATE, sentence, question)
         return 1.0 if any(not _YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
@@ -220,6 +270,18 @@ def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     if qtype == "why":
         return 1.0 if re.search(r"\b(because|due to|in order to|to ensure|aim|aims|so that|as a result|reason|since|following)\b", sentence, re.I) else 0.0
     return 0.0
+
+
+def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence,
+            terms: Callable[[str], list[str]], idf: Mapping[str, float]) -> bool:
+    """Whether a footnote the quote cites bears on the question: it shares a
+    term with the question, or it has the asked kind of fact (a figure, a
+    date, a name...) when the quote has none. A note that only gives the
+    web address of a source the question does not name is left out."""
+    asked = set(terms(question))
+    if asked & set(terms(note.text)):
+        return True
+    return bool(_cue(qtype, note.text, note.passage, question)) and not _cue(qtype, quote.text, quote.passage, question)
 
 
 def around(evidence: Evidence, window: int) -> str:

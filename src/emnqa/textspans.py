@@ -72,6 +72,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 _LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
+# A footnote mark the splitter left at the start of the next sentence
+# ("... minors. ⁶¹ These decisions ..."): it belongs to the sentence before.
+_STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾)(?=\s)")
 
 
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
@@ -105,15 +108,24 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Integration became mandatory as\\nof 01.06.2022 for newcomers.\\nNext"
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Integration became mandatory as\\nof 01.06.2022 for newcomers.', 'Next']
+    >>> t = "Rulings clarified it. ⁶¹ These decisions followed.\\n⁶¹ Council of State, 10 October 2024."
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['Rulings clarified it. ⁶¹', 'These decisions followed.', '⁶¹ Council of State, 10 October 2024.']
     """
     spans = []
     for pos, line in _logical_lines(text):
+        previous: int | None = None  # index in spans of this line's sentence before
         for a, b in sentence_spans(line):
             m = _LEADING_MARK.match(line[a:b])
             a = a + m.end() if m else a
+            mark = _STRAY_MARK.match(line[a:b]) if previous is not None else None
+            if mark and not line[spans[previous][1] - pos : a].strip():
+                spans[previous] = (spans[previous][0], pos + a + mark.end())
+                a += mark.end()
             a, b = trim_span(line, a, b)
             if b - a >= 3:
                 spans.append((pos + a, pos + b))
+                previous = len(spans) - 1
     return spans
 
 

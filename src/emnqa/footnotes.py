@@ -1,0 +1,115 @@
+"""The footnotes a quoted sentence points to.
+
+The 2024 overview puts much of its detail in footnotes: the number and date
+of a ruling ("⁶¹ … Council of State, 260.988, 10 October 2024"), the members
+of a network ("¹²¹ A network of partners …"), the source of a figure. The
+chunker keeps a section's footnotes in chunks of their own, so the note a
+sentence cites is usually not in the passage the sentence was found in.
+`Footnotes` finds it by its mark: the footnote line with the same number in
+the same document, nearest to the citing chunk (boxes number their notes
+⁽¹⁾, ⁽²⁾ … afresh, so a number can recur).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .textspans import SUPERSCRIPT_DIGITS
+from .types import Chunk
+
+_MARK = re.compile(rf"⁽[{SUPERSCRIPT_DIGITS}]+⁾|[{SUPERSCRIPT_DIGITS}]+")
+_DIGITS = str.maketrans(SUPERSCRIPT_DIGITS + "⁽⁾", "0123456789" + "  ")
+_NOTE_LINE = re.compile(rf"^\s*({_MARK.pattern})\s")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: the chunk at `position` in the index, and the span of the
+    note inside that chunk's text."""
+
+    number: str
+    position: int
+    start: int
+    end: int
+
+
+def marks(text: str) -> list[str]:
+    """The footnote numbers a text cites, in order, once each.
+
+    >>> marks("Rulings clarified it. ⁶¹ Then ⁽¹⁾ and ⁶¹ again.")
+    ['61', '1']
+    >>> marks("²¹ A note of its own, citing ²².")
+    ['22']
+    """
+    out: list[str] = []
+    for m in _MARK.finditer(text):
+        if not text[: m.start()].strip():
+            continue  # a footnote's own number, not a citation
+        number = m.group(0).translate(_DIGITS).strip()
+        if number and number not in out:
+            out.append(number)
+    return out
+
+
+def note_spans(text: str, wrapped: bool = True) -> list[tuple[str, int, int]]:
+    """(number, start, end) of each footnote in a chunk: from a line that
+    starts with a mark to the next such line or the chunk's end; just that
+    line when not `wrapped` (notes of boxes, marked ⁽¹⁾, stay in the box's
+    own text, among other lines).
+
+    >>> t = "¹ First note,\\nwrapped.\\n⁽²⁾ Second."
+    >>> [(n, t[a:b]) for n, a, b in note_spans(t)]
+    [('1', '¹ First note,\\nwrapped.'), ('2', '⁽²⁾ Second.')]
+    """
+    starts: list[tuple[str, int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        m = _NOTE_LINE.match(line)
+        if m:
+            starts.append((m.group(1).translate(_DIGITS).strip(), pos, pos + len(line)))
+        pos += len(line) + 1
+    out = []
+    for i, (number, start, line_end) in enumerate(starts):
+        end = (starts[i + 1][1] if i + 1 < len(starts) else len(text)) if wrapped else line_end
+        end = len(text[:end].rstrip())
+        if number:
+            out.append((number, start, end))
+    return out
+
+
+class Footnotes:
+    """Every footnote of an index's chunks, by document and number."""
+
+    def __init__(self, chunks: Sequence[Chunk]):
+        self._chunks = chunks
+        self._notes: dict[tuple[str, str], list[Note]] = {}
+        for position, chunk in enumerate(chunks):
+            for number, start, end in note_spans(chunk.text, wrapped=chunk.kind == "footnotes"):
+                self._notes.setdefault((chunk.doc_id, number), []).append(Note(number, position, start, end))
+
+    def cited_by(self, text: str, doc_id: str, position: int, section: Sequence[str] = ()) -> list[Note]:
+        """The notes `text` (found in the chunk at `position`) cites: for each
+        mark, the note of that number in the document, preferring the citing
+        section, then the nearest note after the citing chunk."""
+        out = []
+        for number in marks(text):
+            found = self._notes.get((doc_id, number))
+            if not found:
+                continue
+            section = tuple(section)
+            out.append(
+                min(
+                    found,
+                    key=lambda n: (
+                        self._chunks[n.position].section_path != section,
+                        n.position < position,
+                        abs(n.position - position),
+                    ),
+                )
+            )
+        return out
+
+    def text(self, note: Note) -> str:
+        return self._chunks[note.position].text[note.start : note.end]

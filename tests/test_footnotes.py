@@ -1,0 +1,45 @@
+"""Footnotes found by their marks: the note a quoted sentence cites."""
+
+from emnqa.footnotes import Footnotes, marks, note_spans
+from emnqa.types import Chunk
+
+
+def _chunk(text, section=("2 Reception",), kind="text", doc="d"):
+    return Chunk("", doc, text, tuple(section), 0, len(text), 9, kind=kind)
+
+
+def test_marks_are_the_numbers_a_sentence_cites_not_its_own():
+    assert marks("Conex network of Fedasil ¹²¹, launched a fund. ¹²²") == ["121", "122"]
+    assert marks("⁽¹⁾ Council of State, n° 261.887.") == []
+    assert marks("No marks, 261.887 and 2024 are figures.") == []
+
+
+def test_a_footnote_runs_to_the_next_note_in_a_chunk_of_notes_only():
+    text = "¹ One,\nwrapped.\n² Two."
+    assert [text[a:b] for _, a, b in note_spans(text)] == ["¹ One,\nwrapped.", "² Two."]
+    boxed = "⁽¹⁾ Council of State, n° 261.887.\nThe box goes on."
+    assert [boxed[a:b] for _, a, b in note_spans(boxed, wrapped=False)] == ["⁽¹⁾ Council of State, n° 261.887."]
+
+
+def test_the_cited_note_is_found_in_its_own_chunk():
+    chunks = [
+        _chunk("Fedasil works with the Conex network ¹²¹."),
+        _chunk("¹²⁰ Another note.\n¹²¹ A network of partners, including IOM.", kind="footnotes"),
+        _chunk("¹²¹ The same number in another document.", kind="footnotes", doc="other"),
+    ]
+    notes = Footnotes(chunks)
+    (note,) = notes.cited_by(chunks[0].text, "d", 0, chunks[0].section_path)
+    assert note.position == 1 and notes.text(note) == "¹²¹ A network of partners, including IOM."
+
+
+def test_a_box_s_note_is_the_nearest_one_after_it():
+    # Boxes number their notes from ⁽¹⁾ each time: the citing box's own note wins.
+    chunks = [
+        _chunk("Box 1: text ⁽¹⁾.\n⁽¹⁾ First box's note.", section=("A",)),
+        _chunk("Box 2: the Council of State suspended it ⁽¹⁾.", section=("B",)),
+        _chunk("⁽¹⁾ Council of State, n° 261.887, 27 December 2024.", section=("B",)),
+    ]
+    notes = Footnotes(chunks)
+    (note,) = notes.cited_by(chunks[1].text, "d", 1, ("B",))
+    assert notes.text(note).endswith("27 December 2024.")
+    assert notes.cited_by("A sentence citing ⁹⁹.", "d", 0) == []
