@@ -83,6 +83,14 @@ def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant
     assert not assistant.ask(ASYLUM_2024).abstained
 
 
+def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
+    answer = assistant.ask("What is a 'golden visa' in Belgium?")
+    assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]
+    # Quoted phrases the report uses (split over a line break, or not) are known.
+    assert assistant.unknown_phrases("What is 'Cumul'? And 'community sponsorship'?") == []
+    assert not assistant.ask("What is 'Cumul' in the reception system?").abstained
+
+
 def test_filters_restrict_the_passages(assistant):
     answer = assistant.ask("reception centre", filters=Filters(doc_ids=frozenset({"news-2023"})))
     assert answer.passages and {h.chunk.doc_id for h in answer.passages} == {"news-2023"}

@@ -28,6 +28,8 @@ from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+# A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
+_QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Assistant:
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self.footnotes = Footnotes(index.chunks)
+        self._folded = "\n".join(_fold(c.text) for c in index.chunks)
 
     def ask(
         self,
@@ -233,13 +236,25 @@ class Assistant:
             following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
             if not any(gives_amount(e.text, question) for e in [best, *following]):
                 return True
-        return bool(self.unknown_names(question))
+        return bool(self.unknown_names(question) or self.unknown_phrases(question))
+
+    def unknown_phrases(self, question: str) -> list[str]:
+        """Phrases the question puts in quotes ("How does the glossary define
+        a 'climate refugee'?") that the corpus never uses: the very thing
+        asked about is not in the documents."""
+        return [p for p in _QUOTED.findall(question) if _fold(p) not in self._folded]
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words of the question (past its first word) that occur
         nowhere in the corpus: a country, body or person it does not cover."""
         words = _CAPITALISED.findall(question)[1:] if question[:1].isupper() else _CAPITALISED.findall(question)
         return [w for w in words if all(t not in self.idf for t in _terms(w))  and _terms(w)]
+
+
+def _fold(text: str) -> str:
+    """Lower case, runs of white space and hyphens as one space (a PDF
+    line break splits "so-\ncial"), curly apostrophes straight."""
+    return re.sub(r"[\s\-‐–]+", " ", text.lower().replace("’", "'"))
 
 
 def _terms(text: str) -> list[str]:
