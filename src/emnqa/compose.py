@@ -45,7 +45,10 @@ _TYPE_PATTERNS = (
 )
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
-_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+_MONTHS = (r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+           # French and Dutch, in the report's references to Belgian law
+           r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+           r"|januari|februari|maart|mei|juni|juli|augustus|oktober)")
 _DATE = re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? {_MONTHS}\b|\b{_MONTHS} \d{{4}}\b|\b\d{{2}}\.\d{{2}}\.\d{{4}}\b|\b(19|20)\d{{2}}\b")
 # Numbers that are not amounts: dates, a law's or ruling's number, a
 # reference to a section, box, graph or footnote, a web address.
@@ -53,6 +56,7 @@ _NOT_AMOUNT = re.compile(
     rf"https?://\S+|www\.\S+|{_DATE.pattern}"
     r"|\b(Directive|Regulation|Decision|Law|Act|Decree|Article|Art\.|Articles|Box|Graph|Table|Figure|Annex|Chapter|section|sections|see|n°|nr\.?|no\.|ruling|judgment|Court|Council of State|COM|Part)\s*\(?(EU|EC)?\)?\s*[\d./–-]*\d\w*((,\s*|\s+and\s+)\d[\d./–-]*\w*)*"
     r"|\b\d+/\d+(/\d+)?\b|\(\d+(\.\d+)*\)"
+    r"|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*"  # a code or level glued to letters: A2, COVID-19, 9ter, 1st
 )
 # An amount written out: "two months", "three years", "a dozen", "half".
 _WORD_AMOUNT = re.compile(
@@ -230,6 +234,10 @@ def amounts(sentence: str, question: str = "") -> list[str]:
     >>> amounts("It transposed Directive 2021/1883 under the Law of 15 December 1980.")
     []
     >>> amounts("It violates Articles 10, 11, 22 and 22bis of the Constitution.")
+    []
+    >>> amounts("Illiterate persons need only oral French at level A2 from the 1st of June.")
+    []
+    >>> amounts("Code de la nationalité belge du 28 juin 1984 / Wetboek van 28 juni 1984")
     []
     >>> amounts("Of the 39 615 applicants in 2024, 31% were women.", "How many applied in 2024?")
     ['39 615', '31']
