@@ -55,6 +55,14 @@ def test_the_footnote_a_quote_cites_is_quoted_after_it(assistant):
     assert quote_is_verbatim(note.quote, note.passage.chunk.text) and f"[{note.n}]" in answer.text
 
 
+def test_what_an_acronym_stands_for_is_the_line_that_spells_it_out(assistant):
+    for question in ("What does CALL stand for?", "What is the CGVS?"):
+        answer = assistant.ask(question)
+        assert not answer.abstained
+        first = answer.citations[0].quote
+        assert ("Council for Alien Law Litigation" in first) if "CALL" in question else ("Commissioner General" in first)
+
+
 def test_follow_up_is_interpreted_from_the_history(assistant):
     first = assistant.ask(ASYLUM_2024)
     history = [{"role": "user", "content": ASYLUM_2024}, {"role": "assistant", "content": first.text}]

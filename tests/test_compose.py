@@ -133,3 +133,16 @@ def test_a_what_is_question_quotes_the_definition_under_its_term():
     idf = {t: 1.0 for t in terms(glossary.chunk.text + " " + other.chunk.text)}
     evidence = select_evidence("What is a subsequent application?", "definition", [glossary, other], terms, idf)
     assert evidence[0].text.startswith("A further application made after a final decision")
+
+
+def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
+    acronyms = hit(1, "Only the most used acronyms are listed.\nCALL\tCouncil for Alien Law Litigation\tRaad voor "
+                      "Vreemdelingenbetwistingen (RvV)\nEUROPOL European Union Agency for Law Enforcement Cooperation",
+                   section=("List of acronyms",))
+    idf = {t: 1.0 for t in terms(acronyms.chunk.text + " what does call stand for")}
+    question = "What does the acronym CALL stand for?"
+    spelled = lambda s: "CALL" in s and "Council for Alien Law Litigation" in s  # noqa: E731
+    chosen = select_evidence(question, "definition", [acronyms], terms, idf, defines=spelled)
+    assert chosen[0].text.startswith("CALL\tCouncil for Alien Law Litigation")
+    # The definition found, sentences that define nothing are not quoted with it.
+    assert len(chosen) == 1

@@ -18,7 +18,7 @@ from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
 from .footnotes import Footnotes
-from .expansion import expand_query, mine_lexicon, name_usage, with_synonyms
+from .expansion import expand_query, mine_lexicon, name_usage, names_in, spells_out, starts_with_name, with_synonyms
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
@@ -27,6 +27,13 @@ from .retrieval import HybridRetriever, check_query, make_retriever, open_index
 from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# The thing a what-is question asks about: "What does (the acronym) CALL
+# stand for", "What is the CGVS", "define X", "the meaning of X".
+_SUBJECT = re.compile(
+    r"\b(?:what(?:'s|\s+is|\s+are|\s+was|\s+does|\s+do)|define|definition of|meaning of|stands? for)\s+"
+    r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
+    re.I,
+)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
@@ -105,7 +112,9 @@ class Assistant:
         qtype = detect_question_type(interpreted)
         sources = self.naming_years(interpreted, hits)
         similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
-        evidence = select_evidence(interpreted, qtype, sources, _terms, self.idf, self.params, similarities)
+        evidence = select_evidence(
+            interpreted, qtype, sources, _terms, self.idf, self.params, similarities, self.definer(interpreted, qtype)
+        )
         abstain = self.weak(interpreted, evidence)
         evidence = self.with_notes(interpreted, qtype, evidence)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
@@ -168,6 +177,21 @@ class Assistant:
                         spans.setdefault(at, (at, at + b - a, float(score)))
             out[hit.chunk.chunk_id] = sorted(spans.values())
         return out
+
+    def definer(self, question: str, qtype: str):
+        """For a what-is question about a name the lexicon knows (CALL,
+        CGVS, Fedasil...), a test of a sentence: does it spell the name out
+        (the acronym with its long name)? None otherwise."""
+        subject = _SUBJECT.search(question) if qtype == "definition" else None
+        if subject is None:
+            return None
+        # Only the name asked about: "What is the EES in EU border control?"
+        # asks about the EES, not the EU.
+        head = subject.group("name")
+        groups = [g for g in names_in(head, self.lexicon) if any(starts_with_name(head, name) for name in g)]
+        if not groups:
+            return None
+        return lambda sentence: any(spells_out(sentence, g) for g in groups)
 
     def with_notes(self, question: str, qtype: str, evidence: Sequence[Evidence]) -> list[Evidence]:
         """The evidence with, after each quote, the footnotes it cites

@@ -98,6 +98,7 @@ class ComposeParams:
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
     need_amount: bool = True  # a how-many question whose best quote (or the next sentence, quoted) has no figure: abstain
+    same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
 
 
@@ -111,6 +112,7 @@ class Evidence:
     score: float
     coverage: float
     similarity: float = 0.0
+    cue: float = 0.0
 
     @property
     def text(self) -> str:
@@ -125,12 +127,15 @@ def select_evidence(
     idf: Mapping[str, float],
     params: ComposeParams = ComposeParams(),
     similarities: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
+    defines: Callable[[str], bool] | None = None,
 ) -> list[Evidence]:
     """Sentences of the best passages ranked by how well they answer:
     the model's question-sentence similarity (when `similarities` gives it,
     per chunk id: (start, end, cosine) of each sentence), the IDF-weighted
     share of the question's terms they contain, the passage's rank, and cues
-    of the asked type (a number, a date, a name...)."""
+    of the asked type (a number, a date, a name...). `defines(sentence)`,
+    when given, tells a sentence that says what the asked term is (an
+    acronym spelled out): a definition cue for what-is questions."""
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question)}
     total = sum(wanted.values()) or 1.0
     candidates = []
@@ -146,6 +151,8 @@ def select_evidence(
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
             cue = _cue(qtype, sentence, hit, question)
+            if qtype == "definition" and defines is not None and defines(sentence):
+                cue = 1.0
             label = _is_label(sentence, hit, qtype)
             if term is not None and not label:
                 # A glossary entry: the term on its own line, then its
@@ -158,7 +165,7 @@ def select_evidence(
                 score *= params.short_penalty
             if label:
                 score *= params.label_penalty
-            candidates.append(Evidence(hit, start, end, score, coverage, similarity))
+            candidates.append(Evidence(hit, start, end, score, coverage, similarity, cue))
     if not candidates:
         return []
     following = _following(candidates)
@@ -172,6 +179,8 @@ def select_evidence(
     for candidate in candidates[1:]:
         if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
             break
+        if params.same_cue and qtype == "definition" and chosen[0].cue >= 1.0 and candidate.cue < 1.0:
+            continue  # the best quote is the definition; a sentence that is not one only adds noise
         if not any(_overlaps(candidate, c) for c in chosen):
             chosen.append(candidate)
     return chosen

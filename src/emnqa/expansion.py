@@ -158,6 +158,37 @@ def expand_query(query: str, lexicon: Lexicon, usage: Mapping[str, int] | None =
     return " ".join([query, *added])
 
 
+def names_in(text: str, lexicon: Lexicon) -> list[frozenset[str]]:
+    """The groups of the lexicon that `text` names (as expand_query matches).
+
+    >>> lexicon = Lexicon((frozenset({"CALL", "Council for Alien Law Litigation"}),))
+    >>> [sorted(g) for g in names_in("What does CALL stand for?", lexicon)], names_in("a call", lexicon)
+    ([['CALL', 'Council for Alien Law Litigation']], [])
+    """
+    return [group for group in lexicon.groups if any(_find(name, text) for name in group)]
+
+
+def starts_with_name(text: str, name: str) -> bool:
+    """Whether `text` begins with `name` (as expand_query matches names).
+
+    >>> starts_with_name("CALL in asylum law", "CALL"), starts_with_name("the CALL", "CALL")
+    (True, False)
+    """
+    return bool(_pattern(name).match(text.lstrip()))
+
+
+def spells_out(sentence: str, group: frozenset[str]) -> bool:
+    """Whether a sentence gives two names of one thing: an acronym with its
+    long name ("Council for Alien Law Litigation (CALL)"), i.e. says what
+    the acronym stands for.
+
+    >>> group = frozenset({"CALL", "Council for Alien Law Litigation"})
+    >>> spells_out("CALL\tCouncil for Alien Law Litigation", group), spells_out("The CALL ruled.", group)
+    (True, False)
+    """
+    return sum(1 for name in group if _find(name, _join_breaks(sentence))) >= 2
+
+
 def name_usage(lexicon: Lexicon, texts: Iterable[str]) -> dict[str, int]:
     """How many of `texts` use each name of the lexicon (as expand_query matches)."""
     folded = [(t, t.casefold()) for t in texts]
