@@ -218,3 +218,13 @@ def test_glossary_synonyms_bring_the_report_s_term_for_an_everyday_one():
     assert expand_query("How many Applied for asylum?", lexicon, usage).endswith("applied for international protection")
     assert expand_query("How many applied for international protection?", lexicon, usage) == (
         "How many applied for international protection?")
+
+
+def test_the_verb_deport_finds_forced_returns():
+    from emnqa.expansion import with_synonyms
+
+    text = "In 2024, the Immigration Office carried out 3 270 forced returns."
+    lexicon = with_synonyms(mine_lexicon([text]))
+    usage = name_usage(lexicon, [text])
+    for question in ("How many people were deported?", "Whom did Belgium deport in 2024?"):
+        assert expand_query(question, lexicon, usage).endswith("forced returns")

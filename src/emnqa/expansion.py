@@ -61,7 +61,7 @@ GLOSSARY_SYNONYMS: tuple[frozenset[str], ...] = tuple(
         {"applied for asylum", "sought asylum", "asked for asylum", "applied for international protection"},
         {"applying for asylum", "seeking asylum", "asking for asylum", "applying for international protection"},
         {"asylum procedure", "international protection procedure"},
-        {"deportation", "deportations", "deported", "forced return", "forced returns", "removal"},
+        {"deportation", "deportations", "deport", "deported", "deporting", "forced return", "forced returns", "removal"},
         {"undocumented migrants", "irregular migrants", "irregularly staying third-country nationals"},
         {"unaccompanied children", "separated children", "unaccompanied minors"},
         {"naturalisation", "naturalization", "acquisition of nationality"},
