@@ -73,6 +73,18 @@ def test_follow_up_is_interpreted_from_the_history(assistant):
     assert any("35 507" in h.chunk.text for h in answer.passages[:3])
 
 
+def test_only_sentences_near_the_asked_year_are_quoted(assistant):
+    # The best-matching sentence is a 2022 slide line; the 2023 figure sits in
+    # a sentence about 2024 that names 2023. Filtering the candidates by the
+    # year answers; vetoing the best one would say "not covered".
+    question = "How many people applied for international protection in 2023?"
+    answer = assistant.ask(question)
+    assert not answer.abstained and "35 507" in answer.citations[0].quote
+    veto = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
+                     params=replace(assistant.params, year_filter=False))
+    assert veto.ask(question).abstained
+
+
 def test_question_about_an_uncovered_year_is_not_answered(assistant):
     answer = assistant.ask("How many asylum applications did Belgium receive in 2031?")
     assert answer.abstained and answer.text.startswith(NOT_COVERED)

@@ -113,7 +113,8 @@ class Assistant:
         sources = self.naming_years(interpreted, hits)
         similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
         evidence = select_evidence(
-            interpreted, qtype, sources, _terms, self.idf, self.params, similarities, self.definer(interpreted, qtype)
+            interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
+            self.definer(interpreted, qtype), self.dated(interpreted),
         )
         abstain = self.weak(interpreted, evidence)
         evidence = self.with_notes(interpreted, qtype, evidence)
@@ -177,6 +178,22 @@ class Assistant:
                         spans.setdefault(at, (at, at + b - a, float(score)))
             out[hit.chunk.chunk_id] = sorted(spans.values())
         return out
+
+    def dated(self, question: str):
+        """For a question naming a year, a test of a candidate quote: is the
+        year named within ComposeParams.year_window sentences of it, in its
+        section or by its document? A figure for 2022 never answers a
+        question about 2023, however well its other words match. None when
+        the question names no year (or the rule is off)."""
+        years = _YEAR.findall(question)
+        if not years or not self.params.year_filter:
+            return None
+        return lambda e: self._names_years(e, years)
+
+    def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
+        chunk = evidence.passage.chunk
+        context = " ".join((around(evidence, self.params.year_window), *chunk.section_path, self.years.get(chunk.doc_id, "")))
+        return all(year in context for year in years)
 
     def definer(self, question: str, qtype: str):
         """For a what-is question about a name the lexicon knows (CALL,
@@ -252,9 +269,7 @@ class Assistant:
         best = evidence[0]
         if best.coverage < self.params.min_coverage:
             return True
-        chunk = best.passage.chunk
-        context = " ".join((around(best, self.params.year_window), *chunk.section_path, self.years.get(chunk.doc_id, "")))
-        if any(year not in context for year in _YEAR.findall(question)):
+        if not self._names_years(best, _YEAR.findall(question)):
             return True
         if self.params.need_amount and detect_question_type(question) == "quantity":
             following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]

@@ -97,6 +97,7 @@ class ComposeParams:
     neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
+    year_filter: bool = True  # quote only sentences within year_window of the asked year (else: abstain when the best is not)
     need_amount: bool = True  # a how-many question whose best quote (or the next sentence, quoted) has no figure: abstain
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
@@ -128,6 +129,7 @@ def select_evidence(
     params: ComposeParams = ComposeParams(),
     similarities: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
     defines: Callable[[str], bool] | None = None,
+    admits: Callable[["Evidence"], bool] | None = None,
 ) -> list[Evidence]:
     """Sentences of the best passages ranked by how well they answer:
     the model's question-sentence similarity (when `similarities` gives it,
@@ -135,7 +137,9 @@ def select_evidence(
     share of the question's terms they contain, the passage's rank, and cues
     of the asked type (a number, a date, a name...). `defines(sentence)`,
     when given, tells a sentence that says what the asked term is (an
-    acronym spelled out): a definition cue for what-is questions."""
+    acronym spelled out): a definition cue for what-is questions. Only
+    sentences `admits` accepts (all, when None) are quoted; the sentence
+    after one may still join it as its continuation."""
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question)}
     total = sum(wanted.values()) or 1.0
     candidates = []
@@ -170,6 +174,10 @@ def select_evidence(
         return []
     following = _following(candidates)
     candidates.sort(key=lambda e: -e.score)
+    if admits is not None:
+        candidates = [c for c in candidates if admits(c)]
+        if not candidates:
+            return []
     chosen = [candidates[0]]
     # An answer often continues in the next sentence ("To compensate, ...",
     # "Before, this amount was ..."): quote it too when it is relevant enough.
