@@ -94,7 +94,7 @@ class ComposeParams:
     min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
     short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term)
-    neighbour_ratio: float = 0.7  # the sentence after the best one joins the quote above this share
+    neighbour_ratio: float = 0.5  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
     year_filter: bool = True  # quote only sentences within year_window of the asked year (else: abstain when the best is not)
