@@ -55,6 +55,20 @@ def test_the_footnote_a_quote_cites_is_quoted_after_it(assistant):
     assert quote_is_verbatim(note.quote, note.passage.chunk.text) and f"[{note.n}]" in answer.text
 
 
+def test_a_what_is_question_naming_a_glossary_term_gets_its_box_first(assistant):
+    # "temporary protection" is everywhere in the report; its EMN glossary
+    # box is what "Define ..." asks for, and "as defined in Art. 9" in
+    # another box is no match for "define".
+    answer = assistant.ask("Define temporary protection.")
+    assert answer.passages[0].chunk.kind == "definition" and answer.passages[0].chunk.text.startswith("Temporary protection")
+    assert answer.citations[0].quote.startswith("A procedure of exceptional character")
+    off = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
+                    search_params=replace(assistant.search_params, glossary=False))
+    question = "What is temporary protection in the EMN glossary?"
+    assert assistant.search(question, 10)[0].chunk.text.startswith("Temporary protection")
+    assert not off.search(question, 10)[0].chunk.text.startswith("Temporary protection")
+
+
 def test_what_an_acronym_stands_for_is_the_line_that_spells_it_out(assistant):
     for question in ("What does CALL stand for?", "What is the CGVS?"):
         answer = assistant.ask(question)

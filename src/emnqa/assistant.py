@@ -18,6 +18,7 @@ from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
 from .footnotes import Footnotes
+from .glossary import Glossary
 from .expansion import expand_query, mine_lexicon, name_usage, names_in, spells_out, starts_with_name, with_synonyms
 from .index import ChunkIndex
 from .lexical import terms
@@ -46,6 +47,7 @@ class SearchParams:
     depth: int = 30  # candidates: the union of BM25's and the dense ranking's top `depth`
     passage_tokens: int = 400  # a passage: the retrieved chunk and its section neighbours up to this size
     rerank: bool = True  # order candidates by the fitted reranker (else by rank fusion)
+    glossary: bool = True  # a what-is question naming a glossary box's term gets the box first
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Assistant:
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self.footnotes = Footnotes(index.chunks)
+        self.glossary = Glossary(index.chunks)
         self._folded = "\n".join(_fold(c.text) for c in index.chunks)
 
     def ask(
@@ -145,6 +148,8 @@ class Assistant:
             ranked = self.reranker.order(query, detect_question_type(query), vector, candidates)
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
+        if self.search_params.glossary and detect_question_type(query) == "definition":
+            ranked = self._glossary_first(query, ranked, filters)
         scores = dict(ranked)
         hits = []
         for rank, (anchor, group) in enumerate(
@@ -154,6 +159,19 @@ class Assistant:
             title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
             hits.append(Hit(chunk, scores[anchor], rank, title))
         return hits
+
+    def _glossary_first(self, query: str, ranked: list[tuple[int, float]], filters: Filters | None) -> list[tuple[int, float]]:
+        """A what-is question naming a term of the report's glossary boxes
+        gets the box first."""
+        chunks, documents = self.index.chunks, self.index.documents
+        named = [
+            p for p in self.glossary.named_in(query)
+            if not filters or filters.admits(chunks[p], documents.get(chunks[p].doc_id, {}))
+        ]
+        if not named:
+            return ranked
+        top = max((s for _, s in ranked), default=0.0) + 1.0
+        return [(p, top) for p in named] + [(p, s) for p, s in ranked if p not in named]
 
     def sentence_similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, list[tuple[int, int, float]]]:
         """Per passage, (start, end, cosine to the query) of each sentence,
