@@ -1,14 +1,15 @@
-"""The CI quality guard: retrieval on the real index with the real model must
-not fall below the floors in eval/floors.json (set from measured values;
-floors only ever move up)."""
+"""The CI quality guard: retrieval and answers on the real index with the
+real model must stay within the floors and ceilings in eval/floors.json (set
+from measured values; they only ever tighten)."""
 
 import json
 from pathlib import Path
 
 import pytest
 
+from emnqa.assistant import Assistant
 from emnqa.config import Settings
-from emnqa.evaluation import evaluate_index
+from emnqa.evaluation import evaluate_answers, evaluate_index
 from emnqa.questions import load_questions
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -28,3 +29,13 @@ def test_retrieval_stays_above_the_floors(real_index_dir, real_embedder):
         if results[mode].single_turn[metric] < floor
     ]
     assert not below, "; ".join(below)
+
+
+@pytest.mark.model
+def test_answers_stay_above_the_floors(real_index_dir, real_embedder):
+    limits = json.loads((EVAL / "floors.json").read_text(encoding="utf-8"))["answers"]
+    assistant = Assistant(Settings.from_env(index_dir=real_index_dir), embedder=real_embedder)
+    overall = evaluate_answers(assistant, load_questions(EVAL / "questions.jsonl")).overall
+    wrong = [f"{m}: {overall[m]:.3f} < floor {v:.3f}" for m, v in limits["floors"].items() if overall[m] < v]
+    wrong += [f"{m}: {overall[m]:.3f} > ceiling {v:.3f}" for m, v in limits["ceilings"].items() if overall[m] > v]
+    assert not wrong, "; ".join(wrong)
