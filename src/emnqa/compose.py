@@ -243,10 +243,10 @@ def _new_figures(pattern: re.Pattern, sentence: str, question: str) -> list[str]
     return [m.group(0) for m in pattern.finditer(sentence) if " ".join(m.group(0).split()) not in asked]
 
 
-def amounts(sentence: str, question: str = "") -> list[str]:
+def amounts(sentence: str, question: str = "", words: bool = True) -> list[str]:
     """The figures of a sentence that can answer a how-many or how-much
     question: numbers outside dates, references and web addresses, that the
-    question does not already name.
+    question does not already name; with `words`, amounts written out too.
 
     >>> amounts("On 1 May 2024, the GMMI was increased to € 2 070,48 (see 2.2).")
     ['2 070,48']
@@ -264,7 +264,8 @@ def amounts(sentence: str, question: str = "") -> list[str]:
     ['two']
     """
     kept = _NOT_AMOUNT.sub(" ", sentence)
-    return _new_figures(_NUMBER, kept, question) + [m.group(0) for m in _WORD_AMOUNT.finditer(kept)]
+    written = [m.group(0) for m in _WORD_AMOUNT.finditer(kept)] if words else []
+    return _new_figures(_NUMBER, kept, question) + written
 
 
 def gives_amount(sentence: str, question: str) -> bool:
@@ -291,7 +292,8 @@ _QUESTION_FORM = "define defined definition mean meaning means stand stands exac
 
 def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     if qtype == "quantity":
-        return 1.0 if amounts(sentence, question) else 0.0
+        # Figures only: "two pillars" is not the count a how-many question wants.
+        return 1.0 if amounts(sentence, question, words=False) else 0.0
     if qtype == "date":
         found = _new_figures(_DATE, sentence, question)
         return 1.0 if any(not _YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
