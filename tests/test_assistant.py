@@ -125,6 +125,13 @@ def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     assert not assistant.ask("What is 'Cumul' in the reception system?").abstained
 
 
+def test_a_name_the_corpus_never_uses_is_not_covered_but_its_adjective_forms_are_known(assistant):
+    assert assistant.unknown_names("How many permits went to Canadian nationals?") == ["Canadian"]
+    assert assistant.ask("How many permits went to Canadian nationals in 2024?").abstained
+    # Africa, Morocco are named in the corpus; "ID" is an abbreviation, no name.
+    assert assistant.unknown_names("Which West African and Moroccan projects fight forged ID documents?") == []
+
+
 def test_filters_restrict_the_passages(assistant):
     answer = assistant.ask("reception centre", filters=Filters(doc_ids=frozenset({"news-2023"})))
     assert answer.passages and {h.chunk.doc_id for h in answer.passages} == {"news-2023"}

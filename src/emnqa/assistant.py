@@ -96,6 +96,7 @@ class Assistant:
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self.footnotes = Footnotes(index.chunks)
+        self._vocabulary = sorted(self.idf)
         self.glossary = Glossary(index.chunks)
         self._folded = "\n".join(_fold(c.text) for c in index.chunks)
 
@@ -303,9 +304,17 @@ class Assistant:
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words of the question (past its first word) that occur
-        nowhere in the corpus: a country, body or person it does not cover."""
+        nowhere in the corpus: a country, body or person it does not cover.
+        A two-letter abbreviation (ID) is no name, and an adjective of a
+        place the corpus names is known ("West African": Africa)."""
         words = _CAPITALISED.findall(question)[1:] if question[:1].isupper() else _CAPITALISED.findall(question)
-        return [w for w in words if all(t not in self.idf for t in _terms(w))  and _terms(w)]
+        return [w for w in words if len(w) > 2 and _terms(w) and not any(self._known(t) for t in _terms(w))]
+
+    def _known(self, term: str) -> bool:
+        if term in self.idf:
+            return True
+        stem = term[: max(5, len(term) - 3)]
+        return len(term) >= 6 and any(t.startswith(stem) for t in self._vocabulary)
 
 
 def _fold(text: str) -> str:
