@@ -35,6 +35,8 @@ _SUBJECT = re.compile(
     r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
     re.I,
 )
+# A law's number, not a year: Regulation (EU) 604/2013, Directive 2011/95/EU.
+_LAW_NUMBER = re.compile(r"\b\d+/\d+(?:/\w+)?\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
@@ -211,7 +213,13 @@ class Assistant:
 
     def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
         chunk = evidence.passage.chunk
-        context = " ".join((around(evidence, self.params.year_window), *chunk.section_path, self.years.get(chunk.doc_id, "")))
+        near = around(evidence, self.params.year_window)
+        if all(year in near for year in years):
+            return True
+        own = set(_YEAR.findall(_LAW_NUMBER.sub(" ", evidence.text)))
+        if own and not own & set(years):
+            return False  # "In 2022, ..." is not about 2023, whatever its document's year
+        context = " ".join((near, *chunk.section_path, self.years.get(chunk.doc_id, "")))
         return all(year in context for year in years)
 
     def definer(self, question: str, qtype: str):
