@@ -41,7 +41,7 @@ def training_data(assistant: Assistant, questions):
         query = assistant.interpret(q.question, q.history)
         candidates = assistant.retriever.candidates(query, assistant.search_params.depth, assistant.expand(query))
         vector = assistant.retriever.dense.vector(query)
-        matrix = features.matrix(query, detect_question_type(query), vector, candidates)
+        matrix = features.matrix(assistant.expand(query), detect_question_type(query), vector, candidates)
         labels = np.array([contains_gold(index.chunks[c.position].text, q.answers) for c in candidates])
         rows.append((q, query, matrix, labels))
     return rows

@@ -148,7 +148,7 @@ class Assistant:
             candidates = [c for c in candidates if filters.admits(chunks[c.position], documents.get(chunks[c.position].doc_id, {}))]
         if self.reranker is not None:
             vector = self.retriever.dense.vector(query)
-            ranked = self.reranker.order(query, detect_question_type(query), vector, candidates)
+            ranked = self.reranker.order(self.expand(query), detect_question_type(query), vector, candidates)
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
         if self.search_params.glossary and detect_question_type(query) == "definition":
