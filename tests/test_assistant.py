@@ -69,6 +69,14 @@ def test_a_what_is_question_naming_a_glossary_term_gets_its_box_first(assistant)
     assert not off.search(question, 10)[0].chunk.text.startswith("Temporary protection")
 
 
+def test_a_term_with_a_glossary_box_is_defined_by_the_box_alone(assistant):
+    # A news item says "Let's focus today on the term 'unaccompanied minor'";
+    # the report's EMN glossary box is the definition.
+    answer = assistant.ask("What is an unaccompanied minor?")
+    assert answer.citations and all(c.passage.chunk.kind == "definition" for c in answer.citations)
+    assert any("unaccompanied by the adult responsible for them" in c.quote for c in answer.citations)
+
+
 def test_what_an_acronym_stands_for_is_the_line_that_spells_it_out(assistant):
     for question in ("What does CALL stand for?", "What is the CGVS?"):
         answer = assistant.ask(question)

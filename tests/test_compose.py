@@ -146,3 +146,14 @@ def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
     assert chosen[0].text.startswith("CALL\tCouncil for Alien Law Litigation")
     # The definition found, sentences that define nothing are not quoted with it.
     assert len(chosen) == 1
+
+
+def test_quotes_of_one_passage_are_shown_in_its_order():
+    passage = hit(1, "A minor:\nWho arrives unaccompanied, or;\nWho is left unaccompanied.", kind="definition")
+    text = passage.chunk.text
+    spans = [(text.index("Who is"), len(text)), (text.index("Who arrives"), text.index(", or;") + 5), (0, 8)]
+    from emnqa.compose import Evidence
+    evidence = [Evidence(passage, a, b, 1.0 - i / 10, 1.0) for i, (a, b) in enumerate(spans)]
+    answer = compose_answer("What is an unaccompanied minor?", "What is an unaccompanied minor?", "definition",
+                            evidence, [passage], False)
+    assert [c.quote for c in answer.citations] == ["A minor:", "Who arrives unaccompanied, or;", "Who is left unaccompanied."]

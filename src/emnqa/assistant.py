@@ -117,6 +117,8 @@ class Assistant:
         hits = self.search(interpreted, k, filters)
         qtype = detect_question_type(interpreted)
         sources = self.naming_years(interpreted, hits)
+        if qtype == "definition" and self.search_params.glossary and hits and self._is_named_box(interpreted, hits[0]):
+            sources = hits[:1]  # the report's own definition of the term asked about
         similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
         evidence = select_evidence(
             interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
@@ -162,6 +164,11 @@ class Assistant:
             title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
             hits.append(Hit(chunk, scores[anchor], rank, title))
         return hits
+
+    def _is_named_box(self, question: str, hit: Hit) -> bool:
+        """Whether the passage is the glossary box of a term the question names."""
+        named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(question)}
+        return hit.chunk.kind == "definition" and bool(named & set(hit.chunk.chunk_id.split("+")))
 
     def _glossary_first(self, query: str, ranked: list[tuple[int, float]], filters: Filters | None) -> list[tuple[int, float]]:
         """A what-is question naming a term of the report's glossary boxes

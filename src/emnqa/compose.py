@@ -141,7 +141,7 @@ def select_evidence(
     acronym spelled out): a definition cue for what-is questions. Only
     sentences `admits` accepts (all, when None) are quoted; the sentence
     after one may still join it as its continuation."""
-    form = set(terms(_QUESTION_FORM)) if params.form_words_out else set()
+    form = set(terms(_QUESTION_FORM + (" what which who whom whose when where why how" if qtype == "definition" else ""))) if params.form_words_out else set()
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question) if t not in form}
     total = sum(wanted.values()) or 1.0
     candidates = []
@@ -164,7 +164,7 @@ def select_evidence(
                 # A glossary entry: the term on its own line, then its
                 # definition, which is what a what-is question asks for.
                 coverage, own, cue = max(coverage, term[0]), max(own, term[1]), 1.0
-            term = (coverage, own) if qtype == "definition" and label and own > 0 else None
+            term = (coverage, own) if qtype == "definition" and label and own > 0 and hit.chunk.kind == "definition" else None
             score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
             score += params.similarity_weight * similarity + params.cue_weight * cue
             if len(sentence.split()) < 5:
@@ -375,6 +375,8 @@ def compose_answer(
     years = years or {}
     if abstain or not evidence:
         return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
+    if len({e.passage.chunk.chunk_id for e in evidence}) == 1:
+        evidence = sorted(evidence, key=lambda e: e.start)  # quotes of one passage read in its order
     citations: list[Citation] = []
     numbers: dict[str, int] = {}
     lines = [_LEADS.get(qtype, _LEADS["other"]), ""]
