@@ -141,7 +141,7 @@ def select_evidence(
     acronym spelled out): a definition cue for what-is questions. Only
     sentences `admits` accepts (all, when None) are quoted; the sentence
     after one may still join it as its continuation."""
-    form = set(terms(_QUESTION_FORM + (" what which who whom whose when where why how" if qtype == "definition" else ""))) if params.form_words_out else set()
+    form = set(terms(_QUESTION_FORM)) if params.form_words_out else set()
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question) if t not in form}
     total = sum(wanted.values()) or 1.0
     candidates = []
