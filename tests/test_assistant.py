@@ -77,6 +77,17 @@ def test_a_term_with_a_glossary_box_is_defined_by_the_box_alone(assistant):
     assert any("unaccompanied by the adult responsible for them" in c.quote for c in answer.citations)
 
 
+def test_what_is_a_body_s_name_is_answered_from_the_acronym_table(assistant):
+    # Hundreds of passages name Fedasil; the acronym table says what it is.
+    answer = assistant.ask("What is Fedasil?")
+    assert "Federal Agency for the Reception of Asylum Seekers" in answer.citations[0].quote
+    off = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
+                    search_params=replace(assistant.search_params, name_lookup=False))
+    assert "Federal Agency for the Reception of Asylum Seekers" not in off.ask("What is Fedasil?").citations[0].quote
+    # Only when the name is all that is asked: this one is about a glossary.
+    assert assistant._asked_names("What is the EMN Asylum and Migration Glossary?", whole=True) == []
+
+
 def test_what_an_acronym_stands_for_is_the_line_that_spells_it_out(assistant):
     for question in ("What does CALL stand for?", "What is the CGVS?"):
         answer = assistant.ask(question)

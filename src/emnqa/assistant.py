@@ -50,6 +50,7 @@ class SearchParams:
     passage_tokens: int = 400  # a passage: the retrieved chunk and its section neighbours up to this size
     rerank: bool = True  # order candidates by the fitted reranker (else by rank fusion)
     glossary: bool = True  # a what-is question naming a glossary box's term gets the box first
+    name_lookup: bool = True  # ... and "What is Fedasil?", the passage spelling the name out (the acronym table)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Assistant:
         self.footnotes = Footnotes(index.chunks)
         self._vocabulary = sorted(self.idf)
         self.glossary = Glossary(index.chunks)
+        self._spelled: dict[frozenset[str], list[int]] = {}
         self._folded = "\n".join(_fold(c.text) for c in index.chunks)
 
     def ask(
@@ -174,10 +176,11 @@ class Assistant:
         """A what-is question naming a term of the report's glossary boxes
         gets the box first."""
         chunks, documents = self.index.chunks, self.index.documents
-        named = [
-            p for p in self.glossary.named_in(query)
-            if not filters or filters.admits(chunks[p], documents.get(chunks[p].doc_id, {}))
-        ]
+        named = self.glossary.named_in(query)
+        if self.search_params.name_lookup:
+            for group in self._asked_names(query, whole=True):
+                named += [p for p in self._spelling_out(group) if p not in named]
+        named = [p for p in named if not filters or filters.admits(chunks[p], documents.get(chunks[p].doc_id, {}))]
         if not named:
             return ranked
         top = max((s for _, s in ranked), default=0.0) + 1.0
@@ -233,16 +236,38 @@ class Assistant:
         """For a what-is question about a name the lexicon knows (CALL,
         CGVS, Fedasil...), a test of a sentence: does it spell the name out
         (the acronym with its long name)? None otherwise."""
-        subject = _SUBJECT.search(question) if qtype == "definition" else None
-        if subject is None:
+        if qtype != "definition":
             return None
         # Only the name asked about: "What is the EES in EU border control?"
         # asks about the EES, not the EU.
-        head = subject.group("name")
-        groups = [g for g in names_in(head, self.lexicon) if any(starts_with_name(head, name) for name in g)]
+        groups = self._asked_names(question)
         if not groups:
             return None
         return lambda sentence: any(spells_out(sentence, g) for g in groups)
+
+    def _asked_names(self, question: str, whole: bool = False) -> list[frozenset[str]]:
+        """The lexicon groups a what-is question asks about; with `whole`,
+        only when the name is all it asks about ("What is Fedasil?", "What
+        does CALL stand for?", not "What is the EMN Asylum and Migration
+        Glossary?")."""
+        subject = _SUBJECT.search(question)
+        if subject is None:
+            return []
+        head = subject.group("name")
+        if whole:
+            head = re.sub(r"\s+(stands?\s+for|mean|means)\s*$", "", head.strip().rstrip("?. "), flags=re.I)
+        groups = [g for g in names_in(head, self.lexicon) if any(starts_with_name(head, name) for name in g)]
+        if whole:
+            groups = [g for g in groups if any(" ".join(head.split()).lower() == " ".join(n.split()).lower() for n in g)]
+        return groups
+
+    def _spelling_out(self, group: frozenset[str]) -> list[int]:
+        """The chunk that spells a name out (its acronym and its long name
+        together), the report's acronym table first."""
+        if group not in self._spelled:
+            found = [i for i, c in enumerate(self.index.chunks) if spells_out(c.text, group)]
+            self._spelled[group] = sorted(found, key=lambda i: self.index.chunks[i].kind != "table")[:1]
+        return self._spelled[group]
 
     def with_notes(self, question: str, qtype: str, evidence: Sequence[Evidence]) -> list[Evidence]:
         """The evidence with, after each quote, the footnotes it cites
