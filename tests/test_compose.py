@@ -157,3 +157,15 @@ def test_quotes_of_one_passage_are_shown_in_its_order():
     answer = compose_answer("What is an unaccompanied minor?", "What is an unaccompanied minor?", "definition",
                             evidence, [passage], False)
     assert [c.quote for c in answer.citations] == ["A minor:", "Who arrives unaccompanied, or;", "Who is left unaccompanied."]
+
+
+def test_a_close_second_passage_counts_nearly_as_much_as_the_first():
+    def scored(second_score):
+        first = Hit(hit(1, "Guardians support minors.").chunk, 5.0, 1, "T")
+        second = Hit(hit(2, "The Guardianship Service received 4 068 reports.").chunk, second_score, 2, "T")
+        idf = {t: 1.0 for t in terms("guardians support minors guardianship service received reports")}
+        chosen = select_evidence("How many reports did the Guardianship Service receive?", "quantity",
+                                 [first, second], terms, idf)
+        return next(e.score for e in chosen if e.passage is second)
+
+    assert scored(4.9) > scored(1.0)

@@ -9,6 +9,7 @@ possibly related, not as an answer.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
@@ -89,7 +90,7 @@ class ComposeParams:
     passages: int = 5  # passages whose sentences compete
     max_quotes: int = 3  # sentences quoted at most
     second_ratio: float = 0.6  # a further quote needs this share of the best score
-    rank_weight: float = 0.15  # prior for sentences of higher-ranked passages
+    rank_weight: float = 0.15  # prior for sentences of better-ranked passages
     cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
     min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
@@ -100,6 +101,8 @@ class ComposeParams:
     year_filter: bool = True  # quote only sentences within year_window of the asked year (else: abstain when the best is not)
     need_amount: bool = True  # a how-many question whose best quote (or the next sentence, quoted) has no figure: abstain
     form_words_out: bool = True  # words asking for a definition (define, mean, stand for) are not terms a sentence should share
+    score_prior: bool = True  # the passage prior follows its ranking score (exp of the gap to the best), not its rank
+    prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
 
@@ -145,6 +148,7 @@ def select_evidence(
     wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question) if t not in form}
     total = sum(wanted.values()) or 1.0
     candidates = []
+    top = max((h.score for h in hits[: params.passages]), default=0.0)
     for position, hit in enumerate(hits[: params.passages]):
         context = set(terms(" ".join(hit.chunk.section_path)))
         scored = (similarities or {}).get(hit.chunk.chunk_id)
@@ -165,7 +169,11 @@ def select_evidence(
                 # definition, which is what a what-is question asks for.
                 coverage, own, cue = max(coverage, term[0]), max(own, term[1]), 1.0
             term = (coverage, own) if qtype == "definition" and label and own > 0 and hit.chunk.kind == "definition" else None
-            score = 0.5 * coverage + 0.5 * own + params.rank_weight / (1 + position)
+            # The passage's standing: its ranking score against the best
+            # one's (a close second counts nearly as much, a distant tenth
+            # hardly), or else its rank.
+            prior = math.exp(min(0.0, hit.score - top) / params.prior_scale) if params.score_prior else 1 / (1 + position)
+            score = 0.5 * coverage + 0.5 * own + params.rank_weight * prior
             score += params.similarity_weight * similarity + params.cue_weight * cue
             if len(sentence.split()) < 5:
                 score *= params.short_penalty
