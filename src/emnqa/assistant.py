@@ -7,19 +7,22 @@ whether the evidence is strong enough, and compose the cited answer.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from .compose import ComposeParams, Evidence, adds_to, around, gives_amount, compose_answer, detect_question_type, select_evidence
+from .compose import (
+    ComposeParams, Evidence, adds_to, around, compose_answer, detect_question_type, gives_amount, select_evidence,
+)
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
+from .expansion import expand_query, mine_lexicon, name_usage, names_in, spells_out, starts_with_name, with_synonyms
 from .footnotes import Footnotes
 from .glossary import Glossary
-from .expansion import expand_query, mine_lexicon, name_usage, names_in, spells_out, starts_with_name, with_synonyms
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
@@ -162,10 +165,11 @@ class Assistant:
         for rank, (anchor, group) in enumerate(
             passages([p for p, _ in ranked], self.index.chunks, self.search_params.passage_tokens, k), start=1
         ):
-            chunk = join([self.index.chunks[p] for p in group])
-            title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
-            hits.append(Hit(chunk, scores[anchor], rank, title))
+            hits.append(self._hit(join([self.index.chunks[p] for p in group]), scores[anchor], rank))
         return hits
+
+    def _hit(self, chunk: Chunk, score: float, rank: int) -> Hit:
+        return Hit(chunk, score, rank, self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id))
 
     def _is_named_box(self, question: str, hit: Hit) -> bool:
         """Whether the passage is the glossary box of a term the question names."""
@@ -274,6 +278,8 @@ class Assistant:
         (ComposeParams.notes: all of them, or those that bear on the
         question, `adds_to`). The report keeps detail there: the number and
         date of a ruling, who a network's partners are, a caveat."""
+        if self.params.notes == "none":
+            return list(evidence)
         out: list[Evidence] = []
         seen: set[tuple[int, int]] = set()
         for item in evidence:
@@ -282,11 +288,8 @@ class Assistant:
                 if (note.position, note.start) in seen:
                     continue
                 seen.add((note.position, note.start))
-                chunk = self.index.chunks[note.position]
-                title = self.index.documents.get(chunk.doc_id, {}).get("title", chunk.doc_id)
-                hit = Hit(chunk, 0.0, 0, title)
-                extra = Evidence(hit, note.start, note.end, 0.0, 0.0)
-                if self.params.notes == "all" or (self.params.notes == "useful" and adds_to(question, qtype, item, extra, _terms, self.idf)):
+                extra = Evidence(self._hit(self.index.chunks[note.position], 0.0, 0), note.start, note.end, 0.0, 0.0)
+                if self.params.notes == "all" or adds_to(question, qtype, item, extra, _terms):
                     out.append(extra)
         return out
 
@@ -351,10 +354,15 @@ class Assistant:
         return [w for w in words if len(w) > 2 and _terms(w) and not any(self._known(t) for t in _terms(w))]
 
     def _known(self, term: str) -> bool:
+        """A corpus term, or one sharing its first letters with a corpus term
+        (african: africa), found by bisecting the sorted vocabulary."""
         if term in self.idf:
             return True
+        if len(term) < 6:
+            return False
         stem = term[: max(5, len(term) - 3)]
-        return len(term) >= 6 and any(t.startswith(stem) for t in self._vocabulary)
+        at = bisect.bisect_left(self._vocabulary, stem)
+        return at < len(self._vocabulary) and self._vocabulary[at].startswith(stem)
 
 
 def _fold(text: str) -> str:

@@ -316,8 +316,7 @@ def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
     return 0.0
 
 
-def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence,
-            terms: Callable[[str], list[str]], idf: Mapping[str, float]) -> bool:
+def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence, terms: Callable[[str], list[str]]) -> bool:
     """Whether a footnote the quote cites bears on the question: it shares a
     term with the question, or it has the asked kind of fact (a figure, a
     date, a name...) when the quote has none. A note that only gives the

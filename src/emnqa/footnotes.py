@@ -94,11 +94,11 @@ class Footnotes:
         mark, the note of that number in the document, preferring the citing
         section, then the nearest note after the citing chunk."""
         out = []
+        section = tuple(section)
         for number in marks(text):
             found = self._notes.get((doc_id, number))
             if not found:
                 continue
-            section = tuple(section)
             out.append(
                 min(
                     found,
