@@ -126,6 +126,15 @@ def test_question_about_an_uncovered_year_is_not_answered(assistant):
     assert not answer.citations and answer.passages
 
 
+def test_an_access_date_is_not_the_year_a_fact_is_about(assistant):
+    # The report covers 2024; its references were "last accessed on ... 2025".
+    # A 2025 figure is not in it: a reference line dated by its access is no
+    # answer, so the reply is "not covered".
+    answer = assistant.ask("How many forced returns did the Belgian Immigration Office carry out in 2025?")
+    assert answer.abstained, answer.text
+    assert not any("accessed" in c.quote for c in answer.citations)
+
+
 def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant):
     # The corpus mentions the CGRS's interpreting work but never how many
     # interpreters it has: the best sentence has no figure, so no answer.

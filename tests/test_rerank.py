@@ -18,8 +18,9 @@ CHUNKS = [
     chunk(0, "Applications for international protection rose to 39 615 in 2024."),
     chunk(1, "Applications for international protection were lower in 2023."),
     chunk(2, "Subsequent application\n\nA further application made after a final decision.", kind="definition"),
+    chunk(3, "The CGRS has a new Commissioner General.", doc="news"),
 ]
-DOCS = {"d": {"title": "Overview", "kind": "report", "year": "2024"}}
+DOCS = {"d": {"title": "Overview", "kind": "report", "year": "2024"}, "news": {"title": "News items, early 2023", "kind": "news"}}
 
 
 def features():
@@ -52,15 +53,20 @@ def test_weights_round_trip_and_wrong_ones_are_refused(tmp_path):
 
 def test_features_see_the_year_the_figure_and_the_definition():
     pf = features()
-    cands = [Candidate(0, bm25=2.0, bm25_rank=1), Candidate(1, bm25=1.0, bm25_rank=2), Candidate(2)]
+    cands = [Candidate(0, bm25=2.0, bm25_rank=1), Candidate(1, bm25=1.0, bm25_rank=2), Candidate(2), Candidate(3)]
     m = pf.matrix("How many applied for international protection in 2024?", "quantity", None, cands)
-    assert list(column(m, "year_present")) == [1.0, 0.0, 0.0]
-    assert list(column(m, "year_absent")) == [0.0, 1.0, 1.0]
+    assert list(column(m, "year_present")) == [1.0, 0.0, 0.0, 0.0]
+    assert list(column(m, "year_absent")) == [0.0, 1.0, 1.0, 1.0]
+    assert list(column(m, "year_document")) == [1.0, 1.0, 1.0, 0.0]
+    assert list(column(m, "year_nowhere")) == [0.0, 0.0, 0.0, 1.0]
     assert column(m, "quantity_number")[0] == 1.0
-    assert list(column(m, "bm25")) == [1.0, 0.5, 0.0]
+    assert list(column(m, "bm25")) == [1.0, 0.5, 0.0, 0.0]
+    news = pf.matrix("Who became Commissioner General in 2023?", "who", None, cands)
+    assert list(column(news, "year_document")) == [0.0, 0.0, 0.0, 1.0]
+    assert list(column(news, "year_nowhere")) == [1.0, 0.0, 1.0, 0.0]
     assert column(m, "cover_text")[0] > column(m, "cover_text")[2]
     d = pf.matrix("What is a subsequent application?", "definition", None, cands)
-    assert list(column(d, "definition_block")) == [0.0, 0.0, 1.0]
+    assert list(column(d, "definition_block")) == [0.0, 0.0, 1.0, 0.0]
 
 
 def test_passages_widen_within_a_section_and_show_each_chunk_once():

@@ -27,6 +27,7 @@ from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
+from .textspans import years_in
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
 from .types import Answer, Chunk, Hit, Turn
 
@@ -38,8 +39,6 @@ _SUBJECT = re.compile(
     r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
     re.I,
 )
-# A law's number, not a year: Regulation (EU) 604/2013, Directive 2011/95/EU.
-_LAW_NUMBER = re.compile(r"\b\d+/\d+(?:/\w+)?\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
@@ -227,14 +226,13 @@ class Assistant:
 
     def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
         chunk = evidence.passage.chunk
-        near = around(evidence, self.params.year_window)
-        if all(year in near for year in years):
+        near = years_in(around(evidence, self.params.year_window))
+        if near.issuperset(years):
             return True
-        own = set(_YEAR.findall(_LAW_NUMBER.sub(" ", evidence.text)))
+        own = years_in(evidence.text)
         if own and not own & set(years):
             return False  # "In 2022, ..." is not about 2023, whatever its document's year
-        context = " ".join((near, *chunk.section_path, self.years.get(chunk.doc_id, "")))
-        return all(year in context for year in years)
+        return (near | self._context_years(chunk, text=False)).issuperset(years)
 
     def definer(self, question: str, qtype: str):
         """For a what-is question about a name the lexicon knows (CALL,
@@ -314,10 +312,13 @@ class Assistant:
         years = set(_YEAR.findall(question))
         if not years:
             return list(hits)
-        return [h for h in hits[: self.params.passages] if all(y in self._context(h.chunk) for y in years)]
+        return [h for h in hits[: self.params.passages] if self._context_years(h.chunk).issuperset(years)]
 
-    def _context(self, chunk: Chunk) -> str:
-        return " ".join((chunk.text, *chunk.section_path, self.years.get(chunk.doc_id, "")))
+    def _context_years(self, chunk: Chunk, text: bool = True) -> set[str]:
+        """The years a passage is about: named in its text (with `text`), its
+        section path or its document's year (not a web address's or an
+        access date's)."""
+        return years_in(" ".join((chunk.text if text else "", *chunk.section_path, self.years.get(chunk.doc_id, ""))))
 
     def weak(self, question: str, evidence: Sequence[Evidence]) -> bool:
         """Whether to say "not covered": the best sentence covers too little

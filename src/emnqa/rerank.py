@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import EmnqaError
+from .textspans import years_in
 from .types import Chunk
 
 MODEL_PATH = Path(__file__).with_name("reranker.json")
@@ -40,6 +41,8 @@ FEATURES = (
     "cover_sentence",  # ... in its best-covering sentence
     "year_present",  # the question names years and the passage names them all
     "year_absent",  # the question names years and the passage none of them
+    "year_document",  # the question names years and the passage's document (its year, its title) names them all
+    "year_nowhere",  # the question names years and neither the passage nor its document names any
     "quantity_number",  # a how-many question and a passage with a figure
     "date_date",  # a when question and a passage with a date
     "definition_block",  # a what-is question and a glossary definition passage
@@ -141,6 +144,11 @@ class PassageFeatures:
         self.chunks, self.documents, self.terms, self.idf = chunks, documents, terms, idf
         self.sentence_vectors, self.sentence_rows = sentence_vectors, sentence_rows
         self._default_idf = max(idf.values(), default=1.0)
+        # The years a document is of: the news of "early 2023" is about 2023
+        # even where an item's text names no year.
+        self._document_years = {
+            doc_id: set(_YEAR.findall(f"{d.get('year', '')} {d.get('title', '')}")) for doc_id, d in documents.items()
+        }
         self._text: list[set[str]] = []
         self._heading: list[set[str]] = []
         self._sentences: list[list[set[str]]] = []
@@ -166,7 +174,8 @@ class PassageFeatures:
                 return sum(w for t, w in wanted.items() if t in present) / total
 
             best, second = self._sentence_similarities(cand.position, query_vector)
-            named = set(_YEAR.findall(" ".join((chunk.text, *chunk.section_path))))
+            named = years_in(" ".join((chunk.text, *chunk.section_path)))
+            dated = self._document_years.get(chunk.doc_id, set())
             is_definition = chunk.kind == "definition"
             rows[i] = (
                 cand.dense,
@@ -180,6 +189,8 @@ class PassageFeatures:
                 max((cover(s) for s in self._sentences[cand.position]), default=0.0),
                 float(bool(years) and years <= named),
                 float(bool(years) and not (years & named)),
+                float(bool(years) and years <= dated),
+                float(bool(years) and not (years & (named | dated))),
                 float(qtype == "quantity" and bool(_FIGURE.search(chunk.text))),
                 float(qtype == "date" and bool(_DATE.search(chunk.text))),
                 float(qtype == "definition" and is_definition),

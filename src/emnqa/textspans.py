@@ -138,6 +138,25 @@ def normalise_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# Years that date a reference, not a fact: a web address, "last accessed on
+# 28 May 2025", a law's number (Regulation (EU) 604/2013).
+_REFERENCE = re.compile(
+    r"https?://\S+|www\.\S+|\b(?:last )?accessed(?: on)?:? \d{1,2}(?:st|nd|rd|th)? [A-Za-z]+ \d{4}|\b\d+/\d+(?:/\w+)?\b",
+    re.IGNORECASE,
+)
+
+
+def years_in(text: str) -> set[str]:
+    """The years a text names as the time of what it says, leaving out those
+    of web addresses, access dates and law numbers.
+
+    >>> sorted(years_in("In 2024, 3 270 returns (Regulation 604/2013), https://x.be/2023/a, last accessed on 2 June 2025."))
+    ['2024']
+    """
+    return set(_YEAR.findall(_REFERENCE.sub(" ", text)))
+
+
 @lru_cache(maxsize=1)
 def _encoding():
     import tiktoken
