@@ -108,6 +108,14 @@ def test_follow_up_is_interpreted_from_the_history(assistant):
     assert "35 507" in answer.citations[0].quote
 
 
+def test_a_follow_up_is_answered_on_what_the_user_typed_not_the_carried_subject(assistant):
+    first = "Since when is civic integration compulsory for non-EU newcomers in the Brussels-Capital Region?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": assistant.ask(first).text}]
+    answer = assistant.ask("Who is exempted from it?", history)
+    assert "civic integration" in answer.interpreted_query
+    assert any("Exempted" in c.quote for c in answer.citations), answer.text
+
+
 def test_only_sentences_near_the_asked_year_are_quoted(assistant):
     # The best-matching sentence is a 2022 slide line; the 2023 figure sits in
     # a sentence about 2024 that names 2023. Filtering the candidates by the

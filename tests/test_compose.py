@@ -169,3 +169,19 @@ def test_a_close_second_passage_counts_nearly_as_much_as_the_first():
         return next(e.score for e in chosen if e.passage is second)
 
     assert scored(4.9) > scored(1.0)
+
+
+def test_in_a_follow_up_the_words_the_user_typed_weigh_more_than_the_carried_subject():
+    # "Who is exempted from it?" after a question about civic integration in
+    # Brussels: the sentence restating the carried subject matches more of
+    # the interpreted question, the one with the exemption answers it.
+    passage = hit(1, "In Brussels, the civic integration programme became mandatory for third-country newcomers. "
+                     "Exempted from this obligation are beneficiaries of temporary protection.")
+    interpreted = "Who is exempted from it (civic integration mandatory for newcomers in Brussels)?"
+    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+
+    def best(focus):
+        return select_evidence(interpreted, "who", [passage], terms, idf, focus=focus)[0].text
+
+    assert best(None).startswith("In Brussels")
+    assert best(set(terms("Who is exempted from it?"))).startswith("Exempted")

@@ -127,6 +127,7 @@ class Assistant:
         evidence = select_evidence(
             interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
             self.definer(interpreted, qtype), self.dated(interpreted),
+            focus=set(_terms(question)) if interpreted != question else None,
         )
         abstain = self.weak(interpreted, evidence)
         evidence = self.with_notes(interpreted, qtype, evidence)

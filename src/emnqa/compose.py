@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from .textspans import quotable_sentences
 from .types import Answer, Citation, Hit
@@ -105,6 +105,7 @@ class ComposeParams:
     prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
+    focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried from the conversation
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ def select_evidence(
     similarities: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
     defines: Callable[[str], bool] | None = None,
     admits: Callable[["Evidence"], bool] | None = None,
+    focus: Collection[str] | None = None,
 ) -> list[Evidence]:
     """Sentences of the best passages ranked by how well they answer:
     the model's question-sentence similarity (when `similarities` gives it,
@@ -143,9 +145,17 @@ def select_evidence(
     when given, tells a sentence that says what the asked term is (an
     acronym spelled out): a definition cue for what-is questions. Only
     sentences `admits` accepts (all, when None) are quoted; the sentence
-    after one may still join it as its continuation."""
+    after one may still join it as its continuation. `focus`, for a
+    follow-up, holds the terms the user typed: they weigh
+    ComposeParams.focus_weight times those carried from the conversation
+    ("Who is exempted from it (civic integration ...)?" asks about the
+    exemption, not about civic integration)."""
     form = set(terms(_QUESTION_FORM)) if params.form_words_out else set()
-    wanted = {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms(question) if t not in form}
+    default = max(idf.values(), default=1.0)
+    wanted = {
+        t: idf.get(t, default) * (params.focus_weight if focus and t in focus else 1.0)
+        for t in terms(question) if t not in form
+    }
     total = sum(wanted.values()) or 1.0
     candidates = []
     top = max((h.score for h in hits[: params.passages]), default=0.0)
