@@ -185,3 +185,16 @@ def test_in_a_follow_up_the_words_the_user_typed_weigh_more_than_the_carried_sub
 
     assert best(None).startswith("In Brussels")
     assert best(set(terms("Who is exempted from it?"))).startswith("Exempted")
+
+
+def test_only_sentences_the_year_test_admits_are_quoted():
+    passage = hit(1, "In 2022, 36 871 people applied for international protection. "
+                     "In 2023, 35 507 people applied for international protection.")
+    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    question = "How many people applied for international protection in 2023?"
+    unfiltered = select_evidence(question, "quantity", [passage], terms, idf)
+    assert unfiltered[0].text.startswith("In 2023")
+    # A test that admits only the other sentence makes it the answer (the
+    # sentence after it may still follow as its continuation).
+    filtered = select_evidence(question, "quantity", [passage], terms, idf, admits=lambda e: "2022" in e.text)
+    assert filtered[0].text == "In 2022, 36 871 people applied for international protection."

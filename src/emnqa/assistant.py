@@ -14,13 +14,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from .compose import (
     ComposeParams, Evidence, adds_to, around, compose_answer, detect_question_type, gives_amount, select_evidence,
 )
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
-from .expansion import expand_query, mine_lexicon, name_usage, names_in, spells_out, starts_with_name, with_synonyms
+from .expansion import expand_query, mine_lexicon, name_usage, names_in, reword, spells_out, starts_with_name, with_synonyms
 from .footnotes import Footnotes
 from .glossary import Glossary
 from .index import ChunkIndex
@@ -192,12 +194,18 @@ class Assistant:
 
     def sentence_similarities(self, query: str, hits: Sequence[Hit]) -> dict[str, list[tuple[int, int, float]]]:
         """Per passage, (start, end, cosine to the query) of each sentence,
-        from the sentence vectors stored in the index. Sentences of merged
-        passages are located in the merged text."""
+        from the sentence vectors stored in the index; the cosine is the
+        better of the query's and the query's in the report's words
+        ("sought asylum" -> "applications for international protection").
+        Sentences of merged passages are located in the merged text."""
         vectors = self.index.sentence_vectors
         if vectors is None:
             return {}
-        query_vector = self.retriever.dense.vector(query)
+        query_vectors = [self.retriever.dense.vector(query)]
+        reworded = reword(query, self.lexicon, self.name_usage)
+        if reworded != query:
+            query_vectors.append(self.retriever.dense.embedder.embed([reworded])[0])
+        query_vector = np.stack(query_vectors, axis=1)
         out: dict[str, list[tuple[int, int, float]]] = {}
         for hit in hits:
             spans: dict[int, tuple[int, int, float]] = {}
@@ -207,7 +215,7 @@ class Assistant:
                     continue
                 chunk = self.index.chunks[position]
                 first, last = self.index.sentence_rows(position)
-                for (a, b), score in zip(chunk.meta.get("sentences", ()), vectors[first:last] @ query_vector):
+                for (a, b), score in zip(chunk.meta.get("sentences", ()), (vectors[first:last] @ query_vector).max(axis=1)):
                     at = hit.chunk.text.find(chunk.text[a:b])
                     if at >= 0:
                         spans.setdefault(at, (at, at + b - a, float(score)))
