@@ -198,3 +198,18 @@ def test_only_sentences_the_year_test_admits_are_quoted():
     # sentence after it may still follow as its continuation).
     filtered = select_evidence(question, "quantity", [passage], terms, idf, admits=lambda e: "2022" in e.text)
     assert filtered[0].text == "In 2022, 36 871 people applied for international protection."
+
+
+def test_to_a_why_question_a_quote_pointing_back_brings_the_cause_before_it():
+    passage = hit(1, "Brussels changed how salary thresholds are calculated. "
+                     "Meal vouchers are no longer taken into account. "
+                     "To compensate, salary thresholds were slightly reduced. "
+                     "Other regions kept their rules.")
+    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    question = "Why did Brussels slightly reduce its salary thresholds?"
+    quotes = [e.text for e in select_evidence(question, "why", [passage], terms, idf)]
+    assert quotes[0].startswith("To compensate") and "Meal vouchers are no longer taken into account." in quotes
+    from dataclasses import replace
+    from emnqa.compose import ComposeParams
+    off = [e.text for e in select_evidence(question, "why", [passage], terms, idf, replace(ComposeParams(), cause_before=False))]
+    assert "Meal vouchers are no longer taken into account." not in off

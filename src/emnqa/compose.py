@@ -105,6 +105,7 @@ class ComposeParams:
     prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
+    cause_before: bool = True  # to a why-question, a best quote pointing back ("To compensate, ...") brings the sentence before it
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried from the conversation
 
 
@@ -194,6 +195,7 @@ def select_evidence(
         return []
     following = _following(candidates)
     candidates.sort(key=lambda e: -e.score)
+    everything = candidates
     if admits is not None:
         candidates = [c for c in candidates if admits(c)]
         if not candidates:
@@ -204,6 +206,13 @@ def select_evidence(
     after = following.get(id(candidates[0]))
     if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
         chosen.append(after)
+    # To a why-question, a best quote that opens by pointing back ("To
+    # compensate, thresholds were reduced.") states the effect; the cause is
+    # the sentence before it.
+    if qtype == "why" and params.cause_before and _POINTS_BACK.match(chosen[0].text):
+        cause = next((e for e in everything if following.get(id(e)) is candidates[0]), None)
+        if cause is not None and not any(_overlaps(cause, c) for c in chosen):
+            chosen.append(cause)
     for candidate in candidates[1:]:
         if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
             break
@@ -214,6 +223,13 @@ def select_evidence(
     return chosen
 
 
+# A sentence opening on a link to what came before it: its cause or reason
+# is the sentence before.
+_POINTS_BACK = re.compile(
+    r"^(?:to compensate|as a (?:result|consequence)|consequently|therefore|hence|thus|for (?:this|that|these) reasons?|"
+    r"this is why|that is why|accordingly|in response|because of this|due to this)\b",
+    re.IGNORECASE,
+)
 _CAPTION = re.compile(r"^(Table|Graph|Figure|Box|Chart|Map|Annex)\s*\d*\s*[:.–-]", re.I)
 
 
