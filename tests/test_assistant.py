@@ -156,6 +156,15 @@ def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant
     assert not assistant.ask(ASYLUM_2024).abstained
 
 
+def test_a_figure_of_another_kind_than_asked_is_no_answer(assistant):
+    # The report says Blue Card holders may move "after 12 months", never how
+    # many cards were granted: a duration is not a count.
+    assert assistant.ask("How many EU Blue Cards were granted in Belgium in 2024?").abstained
+    # A sum of money is asked for and given (the text writes the euro sign "\\in").
+    answer = assistant.ask("How much money must a non-EU student show per month for the 2024-2025 academic year?")
+    assert not answer.abstained and "803" in answer.citations[0].quote
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

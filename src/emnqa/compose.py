@@ -302,19 +302,53 @@ def amounts(sentence: str, question: str = "", words: bool = True) -> list[str]:
     return _new_figures(_NUMBER, kept, question) + written
 
 
+# The kind of figure a quantity question asks for: a sum of money, a share,
+# or a count of things (which a duration is not).
+_ASKS_MONEY = re.compile(
+    r"\b(cost|costs|pay|paid|salary|salaries|income|wage|wages|fee|fees|price|budget|euros?|funding|spend|spent)\b", re.I
+)
+_ASKS_SHARE = re.compile(r"\b(rate|percentage|per ?cent|share|proportion)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many (\w+)", re.I)
+# "\in" is how the report's text renders the euro sign in places ("\in 803 net").
+_MONEY = re.compile(r"€|\\in(?= ?\d)|\bEUR\b|\beuros?\b", re.I)
+_SHARE = re.compile(r"%|\bper ?cent\b", re.I)
+_DURATION = re.compile(r"\s*(?:days?|weeks?|months?|years?|hours?)\b", re.I)
+
+
 def gives_amount(sentence: str, question: str) -> bool:
     """Whether a sentence has what a how-many/how-much question asks for: a
-    figure (`amounts`), or, to a how-long question, a span of dates
-    ("from September 2024 to September 2028").
+    figure (`amounts`) of the asked kind (a sum of money to "how much does it
+    cost", a percentage to "what share", a count, not a duration, to "how
+    many cards"), or, to a how-long question, a span of dates ("from
+    September 2024 to September 2028").
 
     >>> gives_amount("Running from September 2024 to September 2028, the project ...", "How long does it run?")
     True
     >>> gives_amount("Fedasil partnered with the Red Cross in 2024.", "How many places in 2024?")
     False
+    >>> gives_amount("Holders can move after 12 months.", "How many Blue Cards were issued?")
+    False
+    >>> gives_amount("The centre has 120 places.", "How much does a place cost per day?")
+    False
+    >>> gives_amount("Students must prove \\\\in 803 net a month.", "How much money must a student show?")
+    True
     """
-    if amounts(sentence, question):
+    if re.search(r"\bhow long\b", question, re.I):
+        return bool(amounts(sentence, question)) or len(_DATE.findall(sentence)) >= 2
+    if not amounts(sentence, question):
+        return False
+    counted = _HOW_MANY.search(question)
+    if counted is None:
+        if _ASKS_MONEY.search(question):
+            return bool(_MONEY.search(sentence))
+        if _ASKS_SHARE.search(question):
+            return bool(_SHARE.search(sentence))
         return True
-    return bool(re.search(r"\bhow long\b", question, re.I)) and len(_DATE.findall(sentence)) >= 2
+    if _DURATION.fullmatch(" " + counted.group(1)):
+        return True  # "how many months": a duration is the answer
+    kept = _NOT_AMOUNT.sub(" ", sentence)
+    figures = [*_NUMBER.finditer(kept), *_WORD_AMOUNT.finditer(kept)]
+    return any(not _DURATION.match(kept, m.end()) for m in figures if m.group(0) in amounts(sentence, question))
 
 
 # Words that ask for a definition rather than say what it is of: a sentence
