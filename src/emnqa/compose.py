@@ -330,6 +330,8 @@ def gives_amount(sentence: str, question: str) -> bool:
     False
     >>> gives_amount("The centre has 120 places.", "How much does a place cost per day?")
     False
+    >>> gives_amount("The minimum income rose to € 2 070,48.", "What income tax rate applies to expats?")
+    False
     >>> gives_amount("Students must prove \\\\in 803 net a month.", "How much money must a student show?")
     True
     """
@@ -339,10 +341,10 @@ def gives_amount(sentence: str, question: str) -> bool:
         return False
     counted = _HOW_MANY.search(question)
     if counted is None:
+        if _ASKS_SHARE.search(question):  # "what income tax rate": a share, though of money
+            return bool(_SHARE.search(sentence))
         if _ASKS_MONEY.search(question):
             return bool(_MONEY.search(sentence))
-        if _ASKS_SHARE.search(question):
-            return bool(_SHARE.search(sentence))
         return True
     if _DURATION.fullmatch(" " + counted.group(1)):
         return True  # "how many months": a duration is the answer
