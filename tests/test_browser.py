@@ -121,7 +121,7 @@ def test_cited_answer_source_panel_and_follow_up(page, tmp_path):
     first = sources.locator("#emnqa-source-1")
     assert "Asylum and Migration Overview Belgium 2024" in first.locator("summary").inner_text()
     assert sources.get_by_text("Other retrieved passages").is_visible()
-    mark = first.locator("mark")
+    mark = first.locator("mark").filter(has_text="39 615")  # each quote of the passage is highlighted
     assert not mark.is_visible()  # closed until opened
     first.locator("summary").click()
     mark.wait_for(state="visible", timeout=5000)
