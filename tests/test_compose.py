@@ -2,10 +2,11 @@
 choice, verbatim quotes with [n] markers, the Sources list, abstention."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
-from emnqa.compose import NOT_COVERED, compose_answer, detect_question_type, select_evidence
+from emnqa.compose import NOT_COVERED, ComposeParams, compose_answer, detect_question_type, select_evidence
 from emnqa.lexical import tokenize
 from emnqa.types import Chunk, Hit
 
@@ -144,8 +145,11 @@ def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
     spelled = lambda s: "CALL" in s and "Council for Alien Law Litigation" in s  # noqa: E731
     chosen = select_evidence(question, "definition", [acronyms], terms, idf, defines=spelled)
     assert chosen[0].text.startswith("CALL\tCouncil for Alien Law Litigation")
-    # The definition found, sentences that define nothing are not quoted with it.
+    # The definition found, sentences that define nothing are not quoted with
+    # it, not even the next line (a table's next row is no continuation).
     assert len(chosen) == 1
+    eager = replace(ComposeParams(), neighbour_ratio=0.0)
+    assert len(select_evidence(question, "definition", [acronyms], terms, idf, eager, defines=spelled)) == 1
 
 
 def test_quotes_of_one_passage_are_shown_in_its_order():
@@ -209,7 +213,5 @@ def test_to_a_why_question_a_quote_pointing_back_brings_the_cause_before_it():
     question = "Why did Brussels slightly reduce its salary thresholds?"
     quotes = [e.text for e in select_evidence(question, "why", [passage], terms, idf)]
     assert quotes[0].startswith("To compensate") and "Meal vouchers are no longer taken into account." in quotes
-    from dataclasses import replace
-    from emnqa.compose import ComposeParams
     off = [e.text for e in select_evidence(question, "why", [passage], terms, idf, replace(ComposeParams(), cause_before=False))]
     assert "Meal vouchers are no longer taken into account." not in off

@@ -204,7 +204,8 @@ def select_evidence(
     # An answer often continues in the next sentence ("To compensate, ...",
     # "Before, this amount was ..."): quote it too when it is relevant enough.
     after = following.get(id(candidates[0]))
-    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
+    defined = params.same_cue and qtype == "definition" and chosen[0].cue >= 1.0
+    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score and not (defined and after.cue < 1.0):
         chosen.append(after)
     # To a why-question, a best quote that opens by pointing back ("To
     # compensate, thresholds were reduced.") states the effect; the cause is
@@ -216,7 +217,7 @@ def select_evidence(
     for candidate in candidates[1:]:
         if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
             break
-        if params.same_cue and qtype == "definition" and chosen[0].cue >= 1.0 and candidate.cue < 1.0:
+        if defined and candidate.cue < 1.0:
             continue  # the best quote is the definition; a sentence that is not one only adds noise
         if not any(_overlaps(candidate, c) for c in chosen):
             chosen.append(candidate)
