@@ -42,6 +42,11 @@ _SUBJECT = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_PARTICLES = frozenset({"de", "van", "le", "der", "den"})
+_PERSON = re.compile(
+    r"\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?: (?:(?:de|van|Van|De|le|der|den) )?[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){1,2}\b"
+)
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
 
@@ -107,6 +112,9 @@ class Assistant:
         self.glossary = Glossary(index.chunks)
         self._spelled: dict[frozenset[str], list[int]] = {}
         self._folded = "\n".join(_fold(c.text) for c in index.chunks)
+        # Words the corpus writes in lower case somewhere ("office", "cross",
+        # "focus"): a capitalised name made only of other words is a person's.
+        self._lower_words = {w for c in index.chunks for w in _LETTERS.findall(c.text) if w.islower()}
 
     def ask(
         self,
@@ -129,7 +137,7 @@ class Assistant:
         evidence = select_evidence(
             interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
             self.definer(interpreted, qtype), self.dated(interpreted),
-            focus=set(_terms(question)) if interpreted != question else None,
+            focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
         )
         abstain = self.weak(interpreted, evidence)
         evidence = self.with_notes(interpreted, qtype, evidence)
@@ -328,6 +336,18 @@ class Assistant:
         section path or its document's year (not a web address's or an
         access date's)."""
         return years_in(" ".join((chunk.text if text else "", *chunk.section_path, self.years.get(chunk.doc_id, ""))))
+
+    def persons(self, text: str) -> list[str]:
+        """The people a text names: two or three capitalised words (with
+        "de", "van"...) none of which the corpus ever writes in lower case
+        ("Pieter Spinnewijn", "Sophie Van Balberghe"; not "Child Focus",
+        "Immigration Office")."""
+        out = []
+        for match in _PERSON.finditer(text):
+            words = [w for w in re.split(r"[\s-]+", match.group(0)) if w.lower() not in _PARTICLES]
+            if len(words) >= 2 and not any(w.lower() in self._lower_words for w in words):
+                out.append(match.group(0))
+        return out
 
     def weak(self, question: str, evidence: Sequence[Evidence]) -> bool:
         """Whether to say "not covered": the best sentence covers too little

@@ -137,6 +137,7 @@ def select_evidence(
     defines: Callable[[str], bool] | None = None,
     admits: Callable[["Evidence"], bool] | None = None,
     focus: Collection[str] | None = None,
+    persons: Callable[[str], list[str]] | None = None,
 ) -> list[Evidence]:
     """Sentences of the best passages ranked by how well they answer:
     the model's question-sentence similarity (when `similarities` gives it,
@@ -150,7 +151,11 @@ def select_evidence(
     follow-up, holds the terms the user typed: they weigh
     ComposeParams.focus_weight times those carried from the conversation
     ("Who is exempted from it (civic integration ...)?" asks about the
-    exemption, not about civic integration)."""
+    exemption, not about civic integration). `persons(sentence)`, when
+    given, names the people a sentence names: to a who-question asking for
+    the holder of a post ("Who is the new head of Fedasil?"), a sentence
+    naming someone the question does not is the cue, not any capitalised
+    name."""
     form = set(terms(_QUESTION_FORM)) if params.form_words_out else set()
     default = max(idf.values(), default=1.0)
     wanted = {
@@ -172,6 +177,8 @@ def select_evidence(
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
             cue = _cue(qtype, sentence, hit, question)
+            if qtype == "who" and persons is not None and _ASKS_PERSON.search(question):
+                cue = 1.0 if any(p.casefold() not in question.casefold() for p in persons(sentence)) else 0.0
             if qtype == "definition" and defines is not None and defines(sentence):
                 cue = 1.0
             label = _is_label(sentence, hit, qtype)
@@ -352,6 +359,14 @@ def gives_amount(sentence: str, question: str) -> bool:
     kept = _NOT_AMOUNT.sub(" ", sentence)
     figures = [*_NUMBER.finditer(kept), *_WORD_AMOUNT.finditer(kept)]
     return any(not _DURATION.match(kept, m.end()) for m in figures if m.group(0) in amounts(sentence, question))
+
+
+# A who-question asking for the holder of a post: a person is the answer.
+_ASKS_PERSON = re.compile(
+    r"\b(head|director|chair|chairman|chairwoman|commissioner|minister|secretary|publisher|president|leader|"
+    r"spokesperson|coordinator|appointed|named)\b",
+    re.I,
+)
 
 
 # Words that ask for a definition rather than say what it is of: a sentence
