@@ -168,7 +168,8 @@ def test_a_figure_of_another_kind_than_asked_is_no_answer(assistant):
 def test_people_are_told_from_bodies_by_the_corpus_s_own_spelling(assistant):
     # "office", "focus", "cross" occur in lower case in the corpus; a person's
     # name does not.
-    text = "Pieter Spinnewijn, Sophie Van Balberghe and Nicole de Moor met the Immigration Office, Child Focus and the Red Cross."
+    text = ("Pieter Spinnewijn, Sophie Van Balberghe and Nicole de Moor met the Immigration Office, "
+            "Child Focus and the Red Cross.")
     assert assistant.persons(text) == ["Pieter Spinnewijn", "Sophie Van Balberghe", "Nicole de Moor"]
     answer = assistant.ask("Who became Director General of Fedasil in 2024?")
     assert "Pieter Spinnewijn" in answer.citations[0].quote

@@ -213,14 +213,16 @@ def test_to_a_why_question_a_quote_pointing_back_brings_the_cause_before_it():
     question = "Why did Brussels slightly reduce its salary thresholds?"
     quotes = [e.text for e in select_evidence(question, "why", [passage], terms, idf)]
     assert quotes[0].startswith("To compensate") and "Meal vouchers are no longer taken into account." in quotes
-    off = [e.text for e in select_evidence(question, "why", [passage], terms, idf, replace(ComposeParams(), cause_before=False))]
+    off_params = replace(ComposeParams(), cause_before=False)
+    off = [e.text for e in select_evidence(question, "why", [passage], terms, idf, off_params)]
     assert "Meal vouchers are no longer taken into account." not in off
 
 
 def test_a_who_question_about_a_post_wants_a_person_named():
     # Both sentences share one word with the question and name someone or
     # something capitalised; only the second names a person.
-    passage = hit(1, "Fedasil reports to the Federal Public Service Interior. Pieter Spinnewijn took office at Fedasil.")
+    passage = hit(1, "Fedasil reports to the Federal Public Service Interior. "
+                     "Pieter Spinnewijn took office at Fedasil.")
     idf = {t: 1.0 for t in terms(passage.chunk.text + " director")}
     question = "Who is the director of Fedasil?"
     people = lambda s: ["Pieter Spinnewijn"] if "Pieter Spinnewijn" in s else []  # noqa: E731

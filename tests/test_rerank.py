@@ -20,7 +20,10 @@ CHUNKS = [
     chunk(2, "Subsequent application\n\nA further application made after a final decision.", kind="definition"),
     chunk(3, "The CGRS has a new Commissioner General.", doc="news"),
 ]
-DOCS = {"d": {"title": "Overview", "kind": "report", "year": "2024"}, "news": {"title": "News items, early 2023", "kind": "news"}}
+DOCS = {
+    "d": {"title": "Overview", "kind": "report", "year": "2024"},
+    "news": {"title": "News items, early 2023", "kind": "news"},
+}
 
 
 def features():

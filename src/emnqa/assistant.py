@@ -22,15 +22,17 @@ from .compose import (
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
-from .expansion import expand_query, mine_lexicon, name_usage, names_in, reword, spells_out, starts_with_name, with_synonyms
+from .expansion import (
+    expand_query, mine_lexicon, name_usage, names_in, reword, spells_out, starts_with_name, with_synonyms,
+)
 from .footnotes import Footnotes
 from .glossary import Glossary
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
-from .textspans import years_in
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
+from .textspans import years_in
 from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -44,9 +46,8 @@ _SUBJECT = re.compile(
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PARTICLES = frozenset({"de", "van", "le", "der", "den"})
-_PERSON = re.compile(
-    r"\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?: (?:(?:de|van|Van|De|le|der|den) )?[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){1,2}\b"
-)
+_NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"  # Pieter, Jean-Marc
+_PERSON = re.compile(rf"\b{_NAME_WORD}(?: (?:(?:de|van|Van|De|le|der|den) )?{_NAME_WORD}){{1,2}}\b")
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
 
@@ -223,7 +224,8 @@ class Assistant:
                     continue
                 chunk = self.index.chunks[position]
                 first, last = self.index.sentence_rows(position)
-                for (a, b), score in zip(chunk.meta.get("sentences", ()), (vectors[first:last] @ query_vector).max(axis=1)):
+                cosines = (vectors[first:last] @ query_vector).max(axis=1)
+                for (a, b), score in zip(chunk.meta.get("sentences", ()), cosines):
                     at = hit.chunk.text.find(chunk.text[a:b])
                     if at >= 0:
                         spans.setdefault(at, (at, at + b - a, float(score)))

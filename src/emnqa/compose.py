@@ -105,8 +105,8 @@ class ComposeParams:
     prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
-    cause_before: bool = True  # to a why-question, a best quote pointing back ("To compensate, ...") brings the sentence before it
-    focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried from the conversation
+    cause_before: bool = True  # to a why-question, a best quote pointing back ("To compensate") brings the one before
+    focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ def select_evidence(
     # "Before, this amount was ..."): quote it too when it is relevant enough.
     after = following.get(id(candidates[0]))
     defined = params.same_cue and qtype == "definition" and chosen[0].cue >= 1.0
-    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score and not (defined and after.cue < 1.0):
-        chosen.append(after)
+    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
+        if not (defined and after.cue < 1.0):  # a definition's next line (a table's next row) is no continuation
+            chosen.append(after)
     # To a why-question, a best quote that opens by pointing back ("To
     # compensate, thresholds were reduced.") states the effect; the cause is
     # the sentence before it.
@@ -313,7 +314,8 @@ def amounts(sentence: str, question: str = "", words: bool = True) -> list[str]:
 # The kind of figure a quantity question asks for: a sum of money, a share,
 # or a count of things (which a duration is not).
 _ASKS_MONEY = re.compile(
-    r"\b(cost|costs|pay|paid|salary|salaries|income|wage|wages|fee|fees|price|budget|euros?|funding|spend|spent)\b", re.I
+    r"\b(cost|costs|pay|paid|salary|salaries|income|wage|wages|fee|fees|price|budget|euros?|funding|spend|spent)\b",
+    re.I,
 )
 _ASKS_SHARE = re.compile(r"\b(rate|percentage|per ?cent|share|proportion)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many (\w+)", re.I)
@@ -357,8 +359,9 @@ def gives_amount(sentence: str, question: str) -> bool:
     if _DURATION.fullmatch(" " + counted.group(1)):
         return True  # "how many months": a duration is the answer
     kept = _NOT_AMOUNT.sub(" ", sentence)
-    figures = [*_NUMBER.finditer(kept), *_WORD_AMOUNT.finditer(kept)]
-    return any(not _DURATION.match(kept, m.end()) for m in figures if m.group(0) in amounts(sentence, question))
+    wanted = set(amounts(sentence, question))
+    figures = [m for m in [*_NUMBER.finditer(kept), *_WORD_AMOUNT.finditer(kept)] if m.group(0) in wanted]
+    return any(not _DURATION.match(kept, m.end()) for m in figures)
 
 
 # A who-question asking for the holder of a post: a person is the answer.
