@@ -6,7 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from emnqa.compose import NOT_COVERED, ComposeParams, compose_answer, detect_question_type, select_evidence
+from emnqa.compose import (
+    NOT_COVERED, ComposeParams, compose_answer, detect_question_type, gives_amount, select_evidence,
+)
 from emnqa.lexical import tokenize
 from emnqa.types import Chunk, Hit
 
@@ -228,3 +230,20 @@ def test_a_who_question_about_a_post_wants_a_person_named():
     people = lambda s: ["Pieter Spinnewijn"] if "Pieter Spinnewijn" in s else []  # noqa: E731
     assert select_evidence(question, "who", [passage], terms, idf)[0].text.startswith("Fedasil reports")
     assert select_evidence(question, "who", [passage], terms, idf, persons=people)[0].text.startswith("Pieter")
+
+
+@pytest.mark.parametrize(
+    "sentence, question, gives",
+    [
+        ("Holders can move after 12 months.", "How many Blue Cards were issued?", False),
+        ("Holders can move after 12 months.", "How many months must holders wait?", True),
+        ("The centre has 120 places.", "How much does a place cost per day?", False),
+        ("A place costs € 60 a day.", "How much does a place cost per day?", True),
+        ("The minimum income rose to € 2 070,48.", "What income tax rate applies to expats?", False),
+        ("Expats pay 30% of their income in tax.", "What income tax rate applies to expats?", True),
+        ("Students must prove \\in 803 net a month.", "How much money must a student show?", True),
+        ("In 2024, 39 615 people applied.", "How many people applied in 2024?", True),
+    ],
+)
+def test_a_quantity_question_wants_a_figure_of_the_asked_kind(sentence, question, gives):
+    assert gives_amount(sentence, question) is gives

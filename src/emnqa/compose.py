@@ -338,12 +338,6 @@ def gives_amount(sentence: str, question: str) -> bool:
     False
     >>> gives_amount("Holders can move after 12 months.", "How many Blue Cards were issued?")
     False
-    >>> gives_amount("The centre has 120 places.", "How much does a place cost per day?")
-    False
-    >>> gives_amount("The minimum income rose to € 2 070,48.", "What income tax rate applies to expats?")
-    False
-    >>> gives_amount("Students must prove \\\\in 803 net a month.", "How much money must a student show?")
-    True
     """
     if re.search(r"\bhow long\b", question, re.I):
         return bool(amounts(sentence, question)) or len(_DATE.findall(sentence)) >= 2
