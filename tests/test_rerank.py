@@ -78,3 +78,10 @@ def test_passages_widen_within_a_section_and_show_each_chunk_once():
     assert got == [(1, [1, 2]), (0, [0]), (3, [3, 4])]
     joined = join([cs[p] for p in got[0][1]])
     assert joined.chunk_id == "c1+c2" and "Sentence 1." in joined.text and "Sentence 2." in joined.text
+
+
+def test_the_date_feature_reads_abbreviated_months():
+    dated = [chunk(0, "Publication date: Thu 19 Sep 2024"), chunk(1, "Published in September 2024."), chunk(2, "No date.")]
+    pf = PassageFeatures(dated, DOCS, terms, {t: 1.0 for c in dated for t in terms(c.text)}, None, lambda p: (0, 0))
+    m = pf.matrix("When was the factsheet released?", "date", None, [Candidate(0), Candidate(1), Candidate(2)])
+    assert list(column(m, "date_date")) == [1.0, 1.0, 0.0]

@@ -56,10 +56,12 @@ FEATURES = (
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _FIGURE = re.compile(r"\b\d{1,3}(?:[  ,.]\d{3})+\b|\b\d{2,}\b|\d+(?:[.,]\d+)?\s?%")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
 _DATE = re.compile(
-    r"\b\d{1,2}(?:st|nd|rd|th)? (?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
-    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December) (?:19|20)\d{2}\b"
-    r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)\d{2}\b",
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?!\w)|\b{_MONTH} (?:19|20)\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./](?:19|20)\d{{2}}\b",
     re.IGNORECASE,
 )
 
