@@ -105,7 +105,7 @@ class ComposeParams:
     prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
-    cause_before: bool = True  # to a why-question, a best quote pointing back ("To compensate") brings the one before
+    antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
 
 
@@ -215,10 +215,15 @@ def select_evidence(
     if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
         if not (defined and after.cue < 1.0):  # a definition's next line (a table's next row) is no continuation
             chosen.append(after)
-    # To a why-question, a best quote that opens by pointing back ("To
-    # compensate, thresholds were reduced.") states the effect; the cause is
-    # the sentence before it.
-    if qtype == "why" and params.cause_before and _POINTS_BACK.match(chosen[0].text):
+    # A best quote that opens by pointing back leans on the sentence before
+    # it: to a why-question, "To compensate, thresholds were reduced." states
+    # the effect and the cause comes before; to a what-is question, "This
+    # contribution system (called 'Cumul') ..." names what the sentence
+    # before describes.
+    points_back = (qtype == "why" and _POINTS_BACK.match(chosen[0].text)) or (
+        qtype == "definition" and _REFERS_BACK.match(chosen[0].text)
+    )
+    if params.antecedent and points_back:
         cause = next((e for e in everything if following.get(id(e)) is candidates[0]), None)
         if cause is not None and not any(_overlaps(cause, c) for c in chosen):
             chosen.append(cause)
@@ -239,6 +244,9 @@ _POINTS_BACK = re.compile(
     r"this is why|that is why|accordingly|in response|because of this|due to this)\b",
     re.IGNORECASE,
 )
+# A sentence naming a thing by pointing back to it ("This contribution
+# system (called 'Cumul') ..."): what the thing is, the sentence before says.
+_REFERS_BACK = re.compile(r"^(?:this|these|such|the latter)\s+\w+", re.IGNORECASE)
 _CAPTION = re.compile(r"^(Table|Graph|Figure|Box|Chart|Map|Annex)\s*\d*\s*[:.–-]", re.I)
 
 
