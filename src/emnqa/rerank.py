@@ -154,10 +154,12 @@ class PassageFeatures:
         self._text: list[set[str]] = []
         self._heading: list[set[str]] = []
         self._sentences: list[list[set[str]]] = []
+        self._years: list[set[str]] = []  # the years each chunk names (not those of its references)
         for chunk in chunks:
             title = documents.get(chunk.doc_id, {}).get("title", "")
             self._text.append(set(terms(chunk.text)))
             self._heading.append(set(terms(" ".join((title, *chunk.section_path)))))
+            self._years.append(years_in(" ".join((chunk.text, *chunk.section_path))))
             spans = chunk.meta.get("sentences") or [(0, len(chunk.text))]
             self._sentences.append([set(terms(chunk.text[a:b])) for a, b in spans])
 
@@ -176,7 +178,7 @@ class PassageFeatures:
                 return sum(w for t, w in wanted.items() if t in present) / total
 
             best, second = self._sentence_similarities(cand.position, query_vector)
-            named = years_in(" ".join((chunk.text, *chunk.section_path)))
+            named = self._years[cand.position]
             dated = self._document_years.get(chunk.doc_id, set())
             is_definition = chunk.kind == "definition"
             rows[i] = (

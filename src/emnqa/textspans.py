@@ -112,7 +112,14 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Rulings clarified it. ⁶¹', 'These decisions followed.', '⁶¹ Council of State, 10 October 2024.']
     """
-    spans = []
+    return list(_quotable(text))
+
+
+@lru_cache(maxsize=4096)
+def _quotable(text: str) -> tuple[tuple[int, int], ...]:
+    # Cached: the answer composer asks for the sentences of the same
+    # passages again for each candidate quote (the year window around it).
+    spans: list[tuple[int, int]] = []
     for pos, line in _logical_lines(text):
         previous: int | None = None  # index in spans of this line's sentence before
         for a, b in sentence_spans(line):
@@ -126,7 +133,7 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
             if b - a >= 3:
                 spans.append((pos + a, pos + b))
                 previous = len(spans) - 1
-    return spans
+    return tuple(spans)
 
 
 def normalise_space(text: str) -> str:
