@@ -243,6 +243,7 @@ def test_a_who_question_about_a_post_wants_a_person_named():
         ("Expats pay 30% of their income in tax.", "What income tax rate applies to expats?", True),
         ("Students must prove \\in 803 net a month.", "How much money must a student show?", True),
         ("In 2024, 39 615 people applied.", "How many people applied in 2024?", True),
+        ("The declaration must be signed (Article 12bis, §3).", "How many people became Belgian?", False),
     ],
 )
 def test_a_quantity_question_wants_a_figure_of_the_asked_kind(sentence, question, gives):

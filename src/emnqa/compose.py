@@ -56,7 +56,7 @@ _DATE = re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? {_MONTHS}\b|\b{_MONTHS} \d{{4}}\
 _NOT_AMOUNT = re.compile(
     rf"https?://\S+|www\.\S+|{_DATE.pattern}"
     r"|\b(Directive|Regulation|Decision|Law|Act|Decree|Article|Art\.|Articles|Box|Graph|Table|Figure|Annex|Chapter|section|sections|see|n°|nr\.?|no\.|ruling|judgment|Court|Council of State|COM|Part)\s*\(?(EU|EC)?\)?\s*[\d./–-]*\d\w*((,\s*|\s+and\s+)\d[\d./–-]*\w*)*"
-    r"|\b\d+/\d+(/\d+)?\b|\(\d+(\.\d+)*\)"
+    r"|\b\d+/\d+(/\d+)?\b|\(\d+(\.\d+)*\)|§\s*\d+"  # ... a paragraph of a law: §3
     r"|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*"  # a code or level glued to letters: A2, COVID-19, 9ter, 1st
 )
 # An amount written out: "two months", "three years", "a dozen", "half".
