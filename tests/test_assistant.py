@@ -37,6 +37,8 @@ def test_everyday_words_find_the_report_s_terms(assistant):
     # for international protection rose to ... individuals".
     answer = assistant.ask("How many people applied for asylum in 2024?")
     assert not answer.abstained and "39 615" in answer.citations[0].quote
+    answer = assistant.ask("How many people were deported in 2024?")  # the report: "forced returns"
+    assert "3 270 forced returns" in answer.citations[0].quote
     answer = assistant.ask("How many people sought asylum in Belgium in 2024?")
     assert "39 615" in answer.passages[0].chunk.text
     assert any("39 615" in c.quote for c in answer.citations), answer.text

@@ -130,7 +130,14 @@ def expand_query(query: str, lexicon: Lexicon, usage: Mapping[str, int] | None =
     With `usage` (how many passages use each name), only the most used name
     of each group is added, and only when the query's own name is used less:
     "CGVS" brings "CGRS", but "CGRS" brings nothing, since a list of six
-    alternative names would drown the question's other words.
+    alternative names would drown the question's other words. A group of
+    everyday words (the glossary synonyms, all lower case) brings its two
+    most used names: the report says "removal" and "forced return" for
+    what a user calls deporting.
+
+    >>> words = Lexicon((frozenset({"deported", "removal", "forced return"}),))
+    >>> expand_query("Who was deported?", words, {"removal": 12, "forced return": 9})
+    'Who was deported? removal forced return'
 
     >>> lexicon = Lexicon((frozenset({"PCSW", "OCMW", "Public Centre for Social Welfare"}),))
     >>> expand_query("How many OCMW clients?", lexicon)
@@ -150,10 +157,11 @@ def expand_query(query: str, lexicon: Lexicon, usage: Mapping[str, int] | None =
     added: list[str] = []
     for _, present, group in sorted(found, key=lambda item: item[0]):
         if usage is not None:
-            best = max(group, key=lambda n: (usage.get(n, 0), " " not in n, n))
-            if usage.get(best, 0) <= max(usage.get(n, 0) for n in present):
+            own = max(usage.get(n, 0) for n in present)
+            ranked = sorted(group, key=lambda n: (usage.get(n, 0), " " not in n, n), reverse=True)
+            candidates = [n for n in ranked[: 2 if all(n.islower() for n in group) else 1] if usage.get(n, 0) > own]
+            if not candidates:
                 continue
-            candidates = [best]
         else:
             candidates = sorted(group, key=lambda n: (" " in n, n))
         for name in candidates:
