@@ -164,12 +164,13 @@ class Assistant:
             documents = self.index.documents
             chunks = self.index.chunks
             candidates = [c for c in candidates if filters.admits(chunks[c.position], documents.get(chunks[c.position].doc_id, {}))]
+        qtype = detect_question_type(query)
         if self.reranker is not None:
             vector = self.retriever.dense.vector(query)
-            ranked = self.reranker.order(self.expand(query), detect_question_type(query), vector, candidates)
+            ranked = self.reranker.order(self.expand(query), qtype, vector, candidates)
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
-        if self.search_params.glossary and detect_question_type(query) == "definition":
+        if self.search_params.glossary and qtype == "definition":
             ranked = self._glossary_first(query, ranked, filters)
         scores = dict(ranked)
         hits = []

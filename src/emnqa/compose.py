@@ -176,11 +176,7 @@ def select_evidence(
             present = set(terms(sentence))
             coverage = sum(w for t, w in wanted.items() if t in present or t in context) / total
             own = sum(w for t, w in wanted.items() if t in present) / total
-            cue = _cue(qtype, sentence, hit, question)
-            if qtype == "who" and persons is not None and _ASKS_PERSON.search(question):
-                cue = 1.0 if any(p.casefold() not in question.casefold() for p in persons(sentence)) else 0.0
-            if qtype == "definition" and defines is not None and defines(sentence):
-                cue = 1.0
+            cue = _cue(qtype, sentence, hit, question, defines, persons)
             label = _is_label(sentence, hit, qtype)
             if term is not None and not label:
                 # A glossary entry: the term on its own line, then its
@@ -290,8 +286,12 @@ def _following(candidates: list[Evidence]) -> dict[int, Evidence]:
 def _new_figures(pattern: re.Pattern, sentence: str, question: str) -> list[str]:
     """Matches of `pattern` in the sentence that the question does not
     already contain: the figure asked for, not the year it was asked about."""
+    return [m.group(0) for m in _new_matches(pattern, sentence, question)]
+
+
+def _new_matches(pattern: re.Pattern, sentence: str, question: str) -> list[re.Match[str]]:
     asked = {" ".join(m.group(0).split()) for m in pattern.finditer(question)}
-    return [m.group(0) for m in pattern.finditer(sentence) if " ".join(m.group(0).split()) not in asked]
+    return [m for m in pattern.finditer(sentence) if " ".join(m.group(0).split()) not in asked]
 
 
 def amounts(sentence: str, question: str = "", words: bool = True) -> list[str]:
@@ -314,9 +314,15 @@ def amounts(sentence: str, question: str = "", words: bool = True) -> list[str]:
     >>> amounts("They must leave the LOI within two months.")
     ['two']
     """
+    return [m.group(0) for m in _amount_matches(sentence, question, words)[1]]
+
+
+def _amount_matches(sentence: str, question: str, words: bool = True) -> tuple[str, list[re.Match[str]]]:
+    """The sentence with dates, references and web addresses blanked out, and
+    the matches of its amounts (`amounts`) in it."""
     kept = _NOT_AMOUNT.sub(" ", sentence)
-    written = [m.group(0) for m in _WORD_AMOUNT.finditer(kept)] if words else []
-    return _new_figures(_NUMBER, kept, question) + written
+    written = list(_WORD_AMOUNT.finditer(kept)) if words else []
+    return kept, _new_matches(_NUMBER, kept, question) + written
 
 
 # The kind of figure a quantity question asks for: a sum of money, a share,
@@ -347,9 +353,10 @@ def gives_amount(sentence: str, question: str) -> bool:
     >>> gives_amount("Holders can move after 12 months.", "How many Blue Cards were issued?")
     False
     """
+    kept, figures = _amount_matches(sentence, question)
     if re.search(r"\bhow long\b", question, re.I):
-        return bool(amounts(sentence, question)) or len(_DATE.findall(sentence)) >= 2
-    if not amounts(sentence, question):
+        return bool(figures) or len(_DATE.findall(sentence)) >= 2
+    if not figures:
         return False
     counted = _HOW_MANY.search(question)
     if counted is None:
@@ -358,11 +365,8 @@ def gives_amount(sentence: str, question: str) -> bool:
         if _ASKS_MONEY.search(question):
             return bool(_MONEY.search(sentence))
         return True
-    if _DURATION.fullmatch(" " + counted.group(1)):
+    if _DURATION.fullmatch(counted.group(1)):
         return True  # "how many months": a duration is the answer
-    kept = _NOT_AMOUNT.sub(" ", sentence)
-    wanted = set(amounts(sentence, question))
-    figures = [m for m in [*_NUMBER.finditer(kept), *_WORD_AMOUNT.finditer(kept)] if m.group(0) in wanted]
     return any(not _DURATION.match(kept, m.end()) for m in figures)
 
 
@@ -381,7 +385,16 @@ _ASKS_PERSON = re.compile(
 _QUESTION_FORM = "define defined definition mean meaning means stand stands exactly"
 
 
-def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
+def _cue(
+    qtype: str,
+    sentence: str,
+    hit: Hit,
+    question: str = "",
+    defines: Callable[[str], bool] | None = None,
+    persons: Callable[[str], list[str]] | None = None,
+) -> float:
+    """How far a sentence has what the question type asks for (0 to 1);
+    `defines` and `persons` as in `select_evidence`."""
     if qtype == "quantity":
         # Figures only: "two pillars" is not the count a how-many question wants.
         return 1.0 if amounts(sentence, question, words=False) else 0.0
@@ -389,9 +402,11 @@ def _cue(qtype: str, sentence: str, hit: Hit, question: str = "") -> float:
         found = _new_figures(_DATE, sentence, question)
         return 1.0 if any(not _YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
     if qtype == "who":
+        if persons is not None and _ASKS_PERSON.search(question):
+            return 1.0 if any(p.casefold() not in question.casefold() for p in persons(sentence)) else 0.0
         return 1.0 if _NAME.search(sentence[1:]) else 0.0
     if qtype == "definition":
-        return 1.0 if hit.chunk.kind == "definition" else 0.0
+        return 1.0 if hit.chunk.kind == "definition" or (defines is not None and defines(sentence)) else 0.0
     if qtype == "list":
         return 1.0 if sentence.count(",") >= 2 or hit.chunk.text.count("\n") >= 3 else 0.0
     if qtype == "why":
