@@ -177,6 +177,17 @@ def test_people_are_told_from_bodies_by_the_corpus_s_own_spelling(assistant):
     assert "Pieter Spinnewijn" in answer.citations[0].quote
 
 
+def test_a_field_label_is_quoted_with_its_value(assistant):
+    # The colophon and the news pages put a field's label on one line and its
+    # value on the next: quoted together, the label says what the value is.
+    answer = assistant.ask("Who is the responsible publisher of EMN Belgium's Asylum and Migration Overview 2024?")
+    assert not answer.abstained and any(
+        " ".join(c.quote.split()) == "Responsible publisher Philippe Rosseel" for c in answer.citations
+    )
+    answer = assistant.ask("When was the EMN Country Factsheet for Belgium 2023 released?")
+    assert not answer.abstained and "19 Sep 2024" in answer.text
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

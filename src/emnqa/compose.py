@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Collection, Mapping, Sequence
 
-from .textspans import quotable_sentences
+from .textspans import is_field, quotable_sentences
 from .types import Answer, Citation, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
@@ -94,7 +94,7 @@ class ComposeParams:
     cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
     min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
-    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term)
+    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term; not a field and its value)
     neighbour_ratio: float = 0.5  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
@@ -189,7 +189,7 @@ def select_evidence(
             prior = math.exp(min(0.0, hit.score - top) / params.prior_scale) if params.score_prior else 1 / (1 + position)
             score = 0.5 * coverage + 0.5 * own + params.rank_weight * prior
             score += params.similarity_weight * similarity + params.cue_weight * cue
-            if len(sentence.split()) < 5:
+            if len(sentence.split()) < 5 and not is_field(sentence):  # a title or a term, not a field with its value
                 score *= params.short_penalty
             if label:
                 score *= params.label_penalty

@@ -79,22 +79,56 @@ _STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}
 
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
 _CONTINUES = re.compile(r"^[a-z(]")
+# A field's label on a line of its own, its value on the next: "Publication
+# Date:" / "Thu 19 Sep 2024", "Responsible publisher" / "Philippe Rosseel".
+# The label (up to three words and a colon, or two or three words in
+# sentence case) and a short value (up to six words, no bullet, not itself
+# a sentence or a label) are one statement.
+_FIELD_LABEL = re.compile(r"^\s*(?:[^\W\d_][\w'’-]*(?: [\w'’()-]+){0,2}:|[A-Z][a-z]+(?: [a-z]+){1,2})\s*$")
+_FIELD_VALUE = re.compile(r"^\s*[^\W_][^\t]*$")
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
     """Lines, with a line that stops mid-sentence (no closing punctuation,
     the next line going on in lower case: a slide's or a PDF's wrapped line)
-    joined to the next one. (offset, text) pairs; the text keeps its newline."""
+    joined to the next one, and a field's label joined to its value
+    (`_FIELD_LABEL`). (offset, text) pairs; the text keeps its newline."""
     out: list[tuple[int, str]] = []
     pos = 0
     for line in text.split("\n"):
-        if out and _OPEN_END.search(out[-1][1]) and _CONTINUES.match(line) and "\t" not in out[-1][1] + line:
+        if out and (_wraps(out[-1][1], line) or _labels(out[-1][1], line)):
             start, before = out[-1]
             out[-1] = (start, before + "\n" + line)
         else:
             out.append((pos, line))
         pos += len(line) + 1
     return out
+
+
+def _wraps(line: str, following: str) -> bool:
+    return bool(_OPEN_END.search(line) and _CONTINUES.match(following)) and "\t" not in line + following
+
+
+def _labels(line: str, following: str) -> bool:
+    """Whether `line` is a field's label and `following` its value."""
+    return (
+        "\n" not in line
+        and bool(_FIELD_LABEL.match(line) and _FIELD_VALUE.match(following))
+        and len(following.split()) <= 6
+        and not re.search(r"[.:;!?]\s*$", following)  # a sentence after a heading is no value
+    )
+
+
+def is_field(sentence: str) -> bool:
+    """Whether a quotable sentence is a field's label with its value on the
+    next line ("Responsible publisher" / "Philippe Rosseel"): short, yet a
+    statement, not a title.
+
+    >>> is_field("Responsible publisher\\nPhilippe Rosseel"), is_field("Legal migration")
+    (True, False)
+    """
+    label, newline, value = sentence.partition("\n")
+    return bool(newline) and _labels(label, value)
 
 
 def quotable_sentences(text: str) -> list[tuple[int, int]]:
@@ -108,6 +142,9 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Integration became mandatory as\\nof 01.06.2022 for newcomers.\\nNext"
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Integration became mandatory as\\nof 01.06.2022 for newcomers.', 'Next']
+    >>> t = "Publication Date:\\nThu 19 Sep 2024\\nResponsible publisher\\nPhilippe Rosseel\\nLegal migration\\nIn 2024, Belgium reformed it."
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['Publication Date:\\nThu 19 Sep 2024', 'Responsible publisher\\nPhilippe Rosseel', 'Legal migration', 'In 2024, Belgium reformed it.']
     >>> t = "Rulings clarified it. ⁶¹ These decisions followed.\\n⁶¹ Council of State, 10 October 2024."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Rulings clarified it. ⁶¹', 'These decisions followed.', '⁶¹ Council of State, 10 October 2024.']
