@@ -61,6 +61,24 @@ def test_the_footnote_a_quote_cites_is_quoted_after_it(assistant):
     assert quote_is_verbatim(note.quote, note.passage.chunk.text) and f"[{note.n}]" in answer.text
 
 
+def test_a_mark_closing_a_line_still_brings_its_footnote(assistant):
+    # "... chapters of this report.⁴": the mark ends the line, and note 4 says
+    # how the report flags the Presidency's activities.
+    answer = assistant.ask("How does EMN Belgium's 2024 annual report flag the activities of the Belgian EU Council Presidency?")
+    assert "highlighted in a yellow box" in answer.text
+
+
+def test_a_footnote_is_quoted_once(assistant):
+    # Note 104 is both a sentence of a retrieved passage and the note a quote
+    # cites: it is quoted once.
+    answer = assistant.ask(
+        "On what date did the UK, France, Belgium, Germany and the Netherlands agree their joint 2025 plan "
+        "against Channel crossing smugglers?"
+    )
+    quotes = [" ".join(c.quote.split()) for c in answer.citations]
+    assert quotes and len(quotes) == len(set(quotes))
+
+
 def test_a_what_is_question_naming_a_glossary_term_gets_its_box_first(assistant):
     # "temporary protection" is everywhere in the report; its EMN glossary
     # box is what "Define ..." asks for, and "as defined in Art. 9" in

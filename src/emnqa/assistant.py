@@ -300,6 +300,8 @@ class Assistant:
             return list(evidence)
         out: list[Evidence] = []
         seen: set[tuple[int, int]] = set()
+        # A note the passage itself held may be quoted already, as evidence.
+        quoted = {" ".join(e.text.split()) for e in evidence}
         for item in evidence:
             out.append(item)
             for note in self._notes_of(item):
@@ -307,6 +309,8 @@ class Assistant:
                     continue
                 seen.add((note.position, note.start))
                 extra = Evidence(self._hit(self.index.chunks[note.position], 0.0, 0), note.start, note.end, 0.0, 0.0)
+                if " ".join(extra.text.split()) in quoted:
+                    continue
                 if self.params.notes == "all" or adds_to(question, qtype, item, extra, _terms):
                     out.append(extra)
         return out

@@ -74,7 +74,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 _LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
 # A footnote mark the splitter left at the start of the next sentence
 # ("... minors. ⁶¹ These decisions ..."): it belongs to the sentence before.
-_STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾)(?=\s)")
+_STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾)(?=\s|$)")
 
 
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
@@ -145,6 +145,9 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Publication Date:\\nThu 19 Sep 2024\\nResponsible publisher\\nPhilippe Rosseel\\nLegal migration\\nIn 2024, Belgium reformed it."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Publication Date:\\nThu 19 Sep 2024', 'Responsible publisher\\nPhilippe Rosseel', 'Legal migration', 'In 2024, Belgium reformed it.']
+    >>> t = "Details are in this report.⁴\\nNext."
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['Details are in this report.⁴', 'Next.']
     >>> t = "Rulings clarified it. ⁶¹ These decisions followed.\\n⁶¹ Council of State, 10 October 2024."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Rulings clarified it. ⁶¹', 'These decisions followed.', '⁶¹ Council of State, 10 October 2024.']
