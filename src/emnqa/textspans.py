@@ -105,8 +105,22 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# A date broken across two lines: "... a draft report on 8" / "March 2023. ..."
+_DAY_AT_END = re.compile(r"(?<![\d.,])\b\d{1,2}\s*$")
+_MONTH_AT_START = re.compile(
+    r"^\s*(January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+
+
 def _wraps(line: str, following: str) -> bool:
-    return bool(_OPEN_END.search(line) and _CONTINUES.match(following)) and "\t" not in line + following
+    """Whether `following` goes on with the sentence `line` breaks off: it
+    opens in lower case after a line without closing punctuation, or it
+    opens with the month of a day that ends `line`."""
+    if "\t" in line + following:
+        return False
+    return bool(_OPEN_END.search(line) and _CONTINUES.match(following)) or bool(
+        _DAY_AT_END.search(line) and _MONTH_AT_START.match(following)
+    )
 
 
 def _labels(line: str, following: str) -> bool:
@@ -145,6 +159,9 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Publication Date:\\nThu 19 Sep 2024\\nResponsible publisher\\nPhilippe Rosseel\\nLegal migration\\nIn 2024, Belgium reformed it."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Publication Date:\\nThu 19 Sep 2024', 'Responsible publisher\\nPhilippe Rosseel', 'Legal migration', 'In 2024, Belgium reformed it.']
+    >>> t = "It submitted a report on 8\\nMarch 2023. It is a draft."
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['It submitted a report on 8\\nMarch 2023.', 'It is a draft.']
     >>> t = "Details are in this report.⁴\\nNext."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Details are in this report.⁴', 'Next.']
