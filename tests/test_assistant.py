@@ -206,6 +206,17 @@ def test_a_field_label_is_quoted_with_its_value(assistant):
     assert not answer.abstained and "19 Sep 2024" in answer.text
 
 
+def test_a_table_row_is_found_by_its_caption_and_quoted_under_its_header(assistant):
+    # "Executives € 78 259 € 86 110 ..." names neither the year nor the
+    # regions: the table's caption (as per 1 January 2025) and header row do.
+    answer = assistant.ask("What minimum annual salary must a foreign executive earn in the Walloon Region in 2025?")
+    assert not answer.abstained
+    quotes = [" ".join(c.quote.split()) for c in answer.citations]
+    row = next(i for i, q in enumerate(quotes) if q.startswith("Executives") and "86 110" in q)
+    assert "Walloon Re- gion" in quotes[row - 1]
+    assert "Table 1: Minimum gross annual salary" in answer.citations[row].passage.chunk.section
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

@@ -126,7 +126,10 @@ def test_no_chunk_crosses_a_section(real_corpus, real_chunks):
                 for (ca, cz) in chunk.spans
                 if a < cz and ca < z
             }
-            assert sections == {chunk.section_path}, chunk
+            # A table's chunks add its caption ("Table 1: ...") to the path.
+            captioned = chunk.kind == "table" and chunk.section_path and chunk.section_path[-1].startswith("Table ")
+            path = chunk.section_path[:-1] if captioned else chunk.section_path
+            assert sections == {path}, chunk
 
 
 def test_ids_are_stable_and_unique(real_corpus, real_chunks, real_embedder):
@@ -175,6 +178,26 @@ def test_key_statistic_lives_in_its_section(real_chunks):
         "2.1 International protection",
         "2.1.1 Key statistics on international protection",
     )
+
+
+def test_a_table_s_rows_keep_its_caption_and_header(real_chunks):
+    from emnqa.textspans import count_tokens
+
+    # Table 1 of the 2024 overview: salary thresholds per region. Each chunk
+    # of it carries the caption in its section path and opens with the
+    # header row naming the regions, so "Executives ... € 86 110" still says
+    # it is a 2025 salary and which column is the Walloon Region's.
+    rows = [c for c in real_chunks if c.kind == "table" and "€ 86 110" in c.text]
+    assert len(rows) == 1
+    chunk = rows[0]
+    assert chunk.section_path[-1].startswith("Table 1: Minimum gross annual salary") and "2025" in chunk.section_path[-1]
+    assert chunk.text.split("\n", 1)[0].split("\t")[2].startswith("Walloon")
+    header = chunk.text.split("\n", 1)[0]
+    table = [c for c in real_chunks if c.section_path == chunk.section_path]
+    # ... all but a row too long to sit beside the header within the budget.
+    bare = [c for c in table if not c.text.startswith(header + "\n")]
+    assert len(table) > 2 and len(bare) <= 1
+    assert all(c.token_count + count_tokens(header) + 1 > BUDGET for c in bare)
 
 
 def test_news_items_are_chunks_with_metadata(real_chunks):

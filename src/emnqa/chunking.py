@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from .parsing import parse_document
@@ -47,7 +47,7 @@ class ChunkingParams:
     overlap_sentences: int = 1
 
     def as_dict(self) -> dict:
-        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "version": 6}
+        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "version": 10}
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,71 @@ def chunk_blocks(
     fits: Callable[[str], bool] | None = None,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
+    captions = _table_captions(blocks)
     for section, stream, members in _streams(blocks):
+        if stream == "table":
+            caption = captions.get(id(members[0]))
+            section = (*section, caption) if caption else section
+            chunks.extend(_table_chunks(doc, section, members, params, fits))
+            continue
         batches = [[m] for m in members] if stream in _SINGLE_BLOCK_STREAMS else [members]
         for batch in batches:
             chunks.extend(_chunk_stream(doc, section, stream, batch, params, fits))
     return _with_unique_ids(chunks)
+
+
+_TABLE_CAPTION = re.compile(r"^\s*Table\s+\d+\s*[:.–-]\s*\S")
+
+
+def _table_captions(blocks: Sequence[Block]) -> dict[int, str]:
+    """For the first row of each table (by block id), the caption just before
+    it in its section ("Table 1: Minimum gross annual salary (in €) ... as per
+    1 January 2025"): the table's heading, so it joins the section path of
+    the table's chunks. A row read alone then still says what it counts, and
+    for when."""
+    out: dict[int, str] = {}
+    caption: str | None = None
+    section: tuple[str, ...] | None = None
+    previous_kind = ""
+    for block in blocks:
+        if block.section != section:
+            caption, section = None, block.section
+        if block.kind == "caption" and _TABLE_CAPTION.match(block.text):
+            caption = " ".join(block.text.split())
+        elif block.kind == "table" and previous_kind != "table" and caption:
+            out[id(block)] = caption
+            caption = None
+        previous_kind = block.kind if block.kind != "footnote" else previous_kind
+    return out
+
+
+def _table_chunks(doc, section, rows: Sequence[Block], params: ChunkingParams, fits) -> list[Chunk]:
+    """A table's chunks, each after the first opening with the table's header
+    row (a first row without figures: "In text / English / Dutch / French",
+    the regions a salary table's columns are for), so that a row's figures
+    keep the names of their columns."""
+    header = rows[0] if len(rows) > 1 and not re.search(r"\d", rows[0].text) else None
+    if header is None:
+        return _chunk_stream(doc, section, "table", rows, params, fits)
+    budget = replace(params, max_tokens=params.max_tokens - count_tokens(header.text) - 1)
+    out: list[Chunk] = []
+    # Runs of rows that fit beside the header; a row too long for that is
+    # chunked as it is, so that it still stays whole if it can.
+    runs: list[tuple[bool, list[Block]]] = []
+    for row in rows[1:]:
+        headed = count_tokens(row.text) < budget.max_tokens
+        if runs and runs[-1][0] == headed:
+            runs[-1][1].append(row)
+        else:
+            runs.append((headed, [row]))
+    for headed, run in runs:
+        for chunk in _chunk_stream(doc, section, "table", run, budget if headed else params, fits):
+            text = header.text + "\n" + chunk.text
+            if headed and (fits is None or fits(embedding_text(doc.title, chunk.section_path, text))):
+                spans = _merge([*_source_spans(header, 0, len(header.text)), *chunk.spans])
+                chunk = replace(chunk, text=text, spans=tuple(spans), start=spans[0][0], token_count=count_tokens(text))
+            out.append(chunk)
+    return out
 
 
 def _streams(blocks: Sequence[Block]) -> Iterable[tuple[tuple[str, ...], str, list[Block]]]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Collection, Mapping, Sequence
 
-from .textspans import is_field, quotable_sentences
+from .textspans import is_field, quotable_sentences, trim_span
 from .types import Answer, Citation, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
@@ -423,6 +423,32 @@ def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence, terms: C
     if asked & set(terms(note.text)):
         return True
     return bool(_cue(qtype, note.text, note.passage, question)) and not _cue(qtype, quote.text, quote.passage, question)
+
+
+def with_table_headers(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The evidence with, before the first quote of each table passage, the
+    table's header row when the passage opens with one (cells without a
+    figure): "Executives € 78 259 € 86 110 …" says which figure is whose
+    only with the header's regions above it.
+
+    >>> from .types import Chunk
+    >>> text = "\\tFlemish Region\\tWalloon Region\\nExecutives\\t€ 78 259\\t€ 86 110"
+    >>> hit = Hit(Chunk("d:1", "d", text, ("Table 1",), 0, len(text), 9, kind="table"), 1.0, 1, "T")
+    >>> [e.text for e in with_table_headers([Evidence(hit, 31, len(text), 1.0, 1.0)])]
+    ['Flemish Region\\tWalloon Region', 'Executives\\t€ 78 259\\t€ 86 110']
+    """
+    out: list[Evidence] = []
+    headed: set[str] = set()
+    for item in evidence:
+        chunk = item.passage.chunk
+        line = chunk.text.split("\n", 1)[0]
+        if chunk.kind == "table" and line not in headed and "\t" in line and not re.search(r"\d", line):
+            headed.add(line)
+            start, end = trim_span(chunk.text, 0, len(line))
+            if item.start >= len(line) and end > start:
+                out.append(Evidence(item.passage, start, end, 0.0, 0.0))
+        out.append(item)
+    return out
 
 
 def around(evidence: Evidence, window: int) -> str:

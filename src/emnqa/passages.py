@@ -80,14 +80,21 @@ def join(chunks: Sequence[Chunk]) -> Chunk:
     >>> j = join([Chunk("a", "d", "One. Two.", ("S",), 0, 9, 4), Chunk("b", "d", "Two. Three.", ("S",), 5, 16, 4)])
     >>> j.chunk_id, j.text
     ('a+b', 'One. Two. Three.')
+    >>> rows = [Chunk(c, "d", f"Region\\tA\\n{r}", ("T",), 0, 1, 4, kind="table") for c, r in (("a", "x\\t1"), ("b", "y\\t2"))]
+    >>> join(rows).text
+    'Region\\tA\\nx\\t1\\ny\\t2'
     """
     first = chunks[0]
     if len(chunks) == 1:
         return first
     text = first.text
+    header = first.text.split("\n", 1)[0] if first.kind == "table" else None
     for chunk in chunks[1:]:
-        overlap = _overlap(text, chunk.text)
-        rest = chunk.text[overlap:]
+        body = chunk.text
+        if header and body.startswith(header + "\n"):
+            body = body[len(header) + 1 :]  # a table's header row, which every chunk of the table repeats
+        overlap = _overlap(text, body)
+        rest = body[overlap:]
         if rest.strip():
             text += (" " if overlap and not rest.startswith("\n") else "\n") + rest.lstrip(" \n")
     return replace(
