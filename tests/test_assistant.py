@@ -68,6 +68,15 @@ def test_a_mark_closing_a_line_still_brings_its_footnote(assistant):
     assert "highlighted in a yellow box" in answer.text
 
 
+def test_a_note_is_found_by_the_sentence_citing_it(assistant):
+    # Note 121 ("A network of partners in Belgium, including Fedasil ...")
+    # never names Conex; the sentence citing it does ("the Conex network of
+    # Fedasil ¹²¹"), and BM25 reads a chunk of notes with its citing sentences.
+    answer = assistant.ask("What is Fedasil's Conex network?")
+    assert "A network of partners in Belgium" in answer.passages[0].chunk.text
+    assert "A network of partners in Belgium" in answer.text
+
+
 def test_a_footnote_is_quoted_once(assistant):
     # Note 104 is both a sentence of a retrieved passage and the note a quote
     # cites: it is quoted once.

@@ -43,3 +43,21 @@ def test_a_box_s_note_is_the_nearest_one_after_it():
     (note,) = notes.cited_by(chunks[1].text, "d", 1, ("B",))
     assert notes.text(note).endswith("27 December 2024.")
     assert notes.cited_by("A sentence citing ⁹⁹.", "d", 0) == []
+
+
+def test_a_chunk_of_notes_is_searched_with_the_sentences_citing_it():
+    # "²⁴ This is the official term for case workers at the CGRS" never says
+    # "protection officer"; the sentence citing it does, so BM25 reads it too.
+    from emnqa.lexical import BM25Index
+
+    chunks = [
+        _chunk("The CGRS recruited 59 new protection officers ²⁴. Decisions rose."),
+        _chunk("²³ A source.\n²⁴ This is the official term for case workers at the CGRS.", kind="footnotes"),
+        _chunk("Officers of the police protection unit met at the border."),
+        _chunk("Reception places were opened by Fedasil in 2024."),
+    ]
+    context = Footnotes(chunks).citing_sentences()
+    assert context == {1: ["The CGRS recruited 59 new protection officers ²⁴."]}
+    plain = BM25Index(chunks, {}).scores("protection officers")
+    read_with_citing = BM25Index(chunks, {}, context).scores("protection officers")
+    assert plain[1] == 0 and read_with_citing[1] > 0

@@ -111,5 +111,28 @@ class Footnotes:
             )
         return out
 
+    def citing_sentences(self) -> dict[int, list[str]]:
+        """For each chunk of footnotes (by position), the sentences of the
+        text that cite its notes: what a note is about is often said only
+        there ("59 new protection officers ²⁴" for "²⁴ This is the official
+        term for case workers at the CGRS ..."), so searching the notes
+        reads them too."""
+        from .textspans import quotable_sentences
+
+        out: dict[int, list[str]] = {}
+        for position, chunk in enumerate(self._chunks):
+            if chunk.kind == "footnotes" or not marks(chunk.text):
+                continue
+            for a, b in quotable_sentences(chunk.text):
+                sentence = chunk.text[a:b]
+                if _NOTE_LINE.match(sentence):
+                    continue  # a note itself, not a sentence citing one
+                for note in self.cited_by(sentence, chunk.doc_id, position, chunk.section_path):
+                    if self._chunks[note.position].kind == "footnotes":
+                        cited = out.setdefault(note.position, [])
+                        if sentence not in cited:
+                            cited.append(sentence)
+        return out
+
     def text(self, note: Note) -> str:
         return self._chunks[note.position].text[note.start : note.end]

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -74,10 +74,16 @@ def _stem(word: str) -> str:
 class BM25Index:
     """BM25 scores of a query against every chunk's title, section and text."""
 
-    def __init__(self, chunks: Sequence[Chunk], titles: dict[str, str]):
+    def __init__(self, chunks: Sequence[Chunk], titles: dict[str, str], context: Mapping[int, Sequence[str]] | None = None):
+        """`context`, by chunk position: more text a chunk is found by (the
+        sentences citing a chunk of footnotes), not part of what it shows."""
         self.size = len(chunks)
         self._bm25 = _bm25s().BM25()
-        texts = [embedding_text(titles.get(c.doc_id, ""), c.section_path, c.text) for c in chunks]
+        context = context or {}
+        texts = [
+            "\n".join([embedding_text(titles.get(c.doc_id, ""), c.section_path, c.text), *context.get(i, ())])
+            for i, c in enumerate(chunks)
+        ]
         tokens = tokenize(texts)
         self._bm25.index(tokens, show_progress=False)
         # The same IDF as BM25's, for weighting question terms in sentences.

@@ -69,11 +69,12 @@ class LexicalRetriever(_Ranked):
     """BM25 over title, section path and text of each chunk."""
 
     def __init__(self, index: ChunkIndex, default_k: int = 10):
+        from .footnotes import Footnotes
         from .lexical import BM25Index
 
         super().__init__(index, default_k)
         titles = {doc_id: d.get("title", "") for doc_id, d in index.documents.items()}
-        self.bm25 = BM25Index(index.chunks, titles)
+        self.bm25 = BM25Index(index.chunks, titles, Footnotes(index.chunks).citing_sentences())
 
     def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
         return self.bm25.top(query, k)
