@@ -77,6 +77,12 @@ def test_a_note_is_found_by_the_sentence_citing_it(assistant):
     assert "A network of partners in Belgium" in answer.text
 
 
+def test_a_box_s_bracketed_mark_brings_its_note(assistant):
+    # The box writes "DEI ECPAT Belgium,(2)"; note ⁽²⁾ spells ECPAT out.
+    answer = assistant.ask("What does the acronym ECPAT stand for (the NGO that trained Fedasil and Red Cross reception staff in 2024)?")
+    assert "End Child Prostitution, Child Pornography, and Trafficking of Children for Sexual Purposes" in answer.text
+
+
 def test_a_footnote_is_quoted_once(assistant):
     # Note 104 is both a sentence of a retrieved passage and the note a quote
     # cites: it is quoted once.

@@ -61,3 +61,18 @@ def test_a_chunk_of_notes_is_searched_with_the_sentences_citing_it():
     plain = BM25Index(chunks, {}).scores("protection officers")
     read_with_citing = BM25Index(chunks, {}, context).scores("protection officers")
     assert plain[1] == 0 and read_with_citing[1] > 0
+
+
+def test_a_box_cites_its_notes_in_plain_brackets_after_punctuation():
+    # Boxes write "DEI ECPAT Belgium,(2)" or "... section. (1)" for ⁽²⁾ and ⁽¹⁾;
+    # "Article 4(1)" and a slide title's "(1)" are no marks.
+    assert marks("training by DEI ECPAT Belgium,(2) as part of a project,(3) in 2024.") == ["2", "3"]
+    assert marks("Pursuant to Article 4(1) of the Directive.") == []
+    assert marks("Measures to curb crisis (1)") == []
+    chunks = [
+        _chunk("Box 3: It should have been submitted to the legislative section. (1)", section=("Box 3",)),
+        _chunk("⁽¹⁾ Council of State, n° 261.887, 27 December 2024.", section=("2.1",)),
+    ]
+    notes = Footnotes(chunks)
+    (note,) = notes.cited_by(chunks[0].text, "d", 0, ("Box 3",))
+    assert notes.text(note).endswith("27 December 2024.")

@@ -20,6 +20,10 @@ from .textspans import SUPERSCRIPT_DIGITS
 from .types import Chunk
 
 _MARK = re.compile(rf"⁽[{SUPERSCRIPT_DIGITS}]+⁾|[{SUPERSCRIPT_DIGITS}]+")
+# Boxes often cite their notes ⁽¹⁾, ⁽²⁾ … in plain brackets right after a
+# punctuation mark: "... legislative section. (1)", "DEI ECPAT Belgium,(2)".
+# (Not "Article 4(1)" or a slide's "Measures to curb crisis (1)".)
+_PLAIN_MARK = re.compile(r"(?<=[.,;:'’\"”])\s?\((\d{1,2})\)(?=\s|$|[A-Z])")
 _DIGITS = str.maketrans(SUPERSCRIPT_DIGITS + "⁽⁾", "0123456789" + "  ")
 _NOTE_LINE = re.compile(rf"^\s*({_MARK.pattern})\s")
 
@@ -42,12 +46,15 @@ def marks(text: str) -> list[str]:
     ['61', '1']
     >>> marks("²¹ A note of its own, citing ²².")
     ['22']
+    >>> marks("It should have gone to the legislative section. (1)"), marks("Under Article 4(1) of the Directive.")
+    (['1'], [])
     """
+    found = [(m.start(), m.group(0).translate(_DIGITS).strip()) for m in _MARK.finditer(text)]
+    found += [(m.start(), m.group(1)) for m in _PLAIN_MARK.finditer(text)]
     out: list[str] = []
-    for m in _MARK.finditer(text):
-        if not text[: m.start()].strip():
+    for start, number in sorted(found):
+        if not text[:start].strip():
             continue  # a footnote's own number, not a citation
-        number = m.group(0).translate(_DIGITS).strip()
         if number and number not in out:
             out.append(number)
     return out

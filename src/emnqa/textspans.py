@@ -74,7 +74,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 _LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
 # A footnote mark the splitter left at the start of the next sentence
 # ("... minors. ⁶¹ These decisions ..."): it belongs to the sentence before.
-_STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾)(?=\s|$)")
+_STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾|\(\d{{1,2}}\))(?=\s|$)")
 
 
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
