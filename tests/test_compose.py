@@ -260,3 +260,18 @@ def test_to_a_what_is_question_a_quote_pointing_back_brings_what_it_names():
     assert quotes[0].startswith("This contribution system")
     assert "Since July 2024, working applicants must contribute to the cost of their reception." in quotes
     assert "Applicants must possess an orange card." not in quotes
+
+
+def test_to_a_why_question_a_sentence_giving_the_reason_is_the_cue():
+    passages = [
+        hit(1, "In February 2024, municipalities got the right to run integrity checks on businesses. "
+               "The law lets them refuse or withdraw permits. "
+               "This law responds to the concern that trafficking operates under the cover of legitimate businesses."),
+    ]
+    idf = {t: 1.0 for t in terms(passages[0].chunk.text)}
+    question = "Why did Belgium let municipalities run integrity checks on businesses in 2024?"
+    evidence = select_evidence(question, "why", passages, terms, idf)
+    reasons = [e for e in evidence if e.cue == 1.0]
+    assert [e.text for e in reasons] == [
+        "This law responds to the concern that trafficking operates under the cover of legitimate businesses."
+    ]

@@ -410,8 +410,17 @@ def _cue(
     if qtype == "list":
         return 1.0 if sentence.count(",") >= 2 or hit.chunk.text.count("\n") >= 3 else 0.0
     if qtype == "why":
-        return 1.0 if re.search(r"\b(because|due to|in order to|to ensure|aim|aims|so that|as a result|reason|since|following)\b", sentence, re.I) else 0.0
+        return 1.0 if _GIVES_CAUSE.search(sentence) else 0.0
     return 0.0
+
+
+# Words that give a cause, a reason or a purpose: what a why-question asks.
+_GIVES_CAUSE = re.compile(
+    r"\b(because|due to|owing to|in order to|to ensure|aim|aims|so that|as a result|reasons?|since|following|"
+    r"responds? to|responded to|in response to|motivated by|prompted by|driven by|caused by|explained by|"
+    r"attribut\w+ (?:\w+ )*?to|result of|considered that|given that)\b",
+    re.I,
+)
 
 
 def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence, terms: Callable[[str], list[str]]) -> bool:
