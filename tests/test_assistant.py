@@ -9,7 +9,7 @@ import pytest
 
 from emnqa import cli
 from emnqa.assistant import Assistant, Filters
-from emnqa.compose import NOT_COVERED
+from emnqa.compose import NOT_COVERED, Evidence
 from emnqa.config import Settings
 from emnqa.evaluation import quote_is_verbatim
 
@@ -230,6 +230,18 @@ def test_a_table_row_is_found_by_its_caption_and_quoted_under_its_header(assista
     row = next(i for i, q in enumerate(quotes) if q.startswith("Executives") and "86 110" in q)
     assert "Walloon Re- gion" in quotes[row - 1]
     assert "Table 1: Minimum gross annual salary" in answer.citations[row].passage.chunk.section
+
+
+def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
+    # The passage found is about Moldova: it does not answer for Georgia.
+    assert assistant.ask("When did Belgium add Georgia to its list of safe countries of origin?").abstained
+    answer = assistant.ask("When did Belgium add Moldova to its list of safe countries of origin?")
+    assert not answer.abstained and "12 May 2024" in answer.citations[0].quote
+    # A follow-up is held to the places the user typed, not to those carried over.
+    passage = answer.citations[0].passage
+    evidence = Evidence(passage, 0, len(passage.chunk.text), 1.0, 1.0)
+    assert assistant.elsewhere("And when was Georgia added?", evidence) == ["GE"]
+    assert assistant.elsewhere("And Moldovan applicants?", evidence) == []
 
 
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):

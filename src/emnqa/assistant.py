@@ -31,6 +31,7 @@ from .glossary import Glossary
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
+from .places import names_place, places_in
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
 from .textspans import years_in
@@ -141,7 +142,7 @@ class Assistant:
             self.definer(interpreted, qtype), self.dated(interpreted),
             focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
         )
-        abstain = self.weak(interpreted, evidence)
+        abstain = self.weak(interpreted, evidence, asked=question)
         evidence = with_table_headers(self.with_notes(interpreted, qtype, evidence))
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
@@ -357,16 +358,20 @@ class Assistant:
                 out.append(match.group(0))
         return out
 
-    def weak(self, question: str, evidence: Sequence[Evidence]) -> bool:
+    def weak(self, question: str, evidence: Sequence[Evidence], asked: str | None = None) -> bool:
         """Whether to say "not covered": the best sentence covers too little
         of the question, or the question names a year that neither the best
         sentence, the sentences next to it (ComposeParams.year_window), its
         section nor its document's year names, or a how-many question's best
         quote (with the sentence after it, when quoted) gives no figure, or
-        the question has a name the corpus does not know at all."""
+        the question has a name the corpus does not know at all, or the user
+        (`asked`: their own words, before a follow-up is interpreted) names
+        a country or Belgian region the best quote's passage never names."""
         if not evidence:
             return True
         best = evidence[0]
+        if self.params.same_place and self.elsewhere(asked if asked is not None else question, best):
+            return True
         if best.coverage < self.params.min_coverage:
             return True
         if not self._names_years(best, _YEAR.findall(question)):
@@ -376,6 +381,15 @@ class Assistant:
             if not any(gives_amount(e.text, question) for e in [best, *following]):
                 return True
         return bool(self.unknown_names(question) or self.unknown_phrases(question))
+
+    def elsewhere(self, question: str, evidence: Evidence) -> list[str]:
+        """The countries and Belgian regions the question names that the
+        evidence's passage (its text, section path or document title) does
+        not: "When was Georgia put on the list?" is not answered by a
+        passage about Moldova."""
+        passage = evidence.passage
+        context = " ".join((passage.chunk.text, *passage.chunk.section_path, passage.title))
+        return sorted(code for code in places_in(question) if not names_place(context, code))
 
     def unknown_phrases(self, question: str) -> list[str]:
         """Phrases the question puts in quotes ("How does the glossary define

@@ -107,6 +107,7 @@ class ComposeParams:
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
+    same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
 
 
 @dataclass(frozen=True)
