@@ -244,6 +244,19 @@ def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
     assert assistant.elsewhere("And Moldovan applicants?", evidence) == []
 
 
+def test_a_figure_counts_for_the_year_its_own_sentence_names(assistant):
+    # "... committed to bring 250 individuals to Belgium over a two-year period
+    # (2022-2024)." The next sentence says the project runs to the end of
+    # 2025; that makes 250 no figure for 2025, though 2025 is one sentence away.
+    hit = next(h for h in assistant.search("humanitarian corridor Sant'Egidio 250 individuals", 5)
+               if "committed to bring 250 individuals" in h.chunk.text)
+    text = hit.chunk.text
+    start = text.index("Finally, Belgium has established")
+    evidence = [Evidence(hit, start, text.index("(2022-2024).") + len("(2022-2024)."), 1.0, 1.0)]
+    assert assistant.weak("How many people did the humanitarian corridor bring to Belgium in 2025?", evidence)
+    assert not assistant.weak("How many people did the humanitarian corridor bring to Belgium in 2024?", evidence)
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

@@ -246,9 +246,9 @@ class Assistant:
             return None
         return lambda e: self._names_years(e, years)
 
-    def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
+    def _names_years(self, evidence: Evidence, years: Sequence[str], window: int | None = None) -> bool:
         chunk = evidence.passage.chunk
-        near = years_in(around(evidence, self.params.year_window))
+        near = years_in(around(evidence, self.params.year_window if window is None else window))
         if near.issuperset(years):
             return True
         own = years_in(evidence.text)
@@ -364,7 +364,9 @@ class Assistant:
         sentence, the sentences next to it (ComposeParams.year_window), its
         section nor its document's year names, or a how-many question's best
         quote (with the sentence after it, when quoted) gives no figure, or
-        the question has a name the corpus does not know at all, or the user
+        its own sentence (section, document) does not name the asked year
+        (ComposeParams.figure_year_window), or the question has a name the
+        corpus does not know at all, or the user
         (`asked`: their own words, before a follow-up is interpreted) names
         a country or Belgian region the best quote's passage never names."""
         if not evidence:
@@ -374,11 +376,19 @@ class Assistant:
             return True
         if best.coverage < self.params.min_coverage:
             return True
-        if not self._names_years(best, _YEAR.findall(question)):
+        years = _YEAR.findall(question)
+        if not self._names_years(best, years):
             return True
-        if self.params.need_amount and detect_question_type(question) == "quantity":
-            following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
-            if not any(gives_amount(e.text, question) for e in [best, *following]):
+        if detect_question_type(question) == "quantity":
+            if self.params.need_amount:
+                following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
+                if not any(gives_amount(e.text, question) for e in [best, *following]):
+                    return True
+            # A figure is for the year its own sentence (or section, or
+            # document) names: "Initially set to conclude in March 2024, the
+            # project was extended to the end of 2025" gives no 2025 count
+            # to the sentence before it.
+            if not self._names_years(best, years, window=self.params.figure_year_window):
                 return True
         return bool(self.unknown_names(question) or self.unknown_phrases(question))
 

@@ -108,6 +108,7 @@ class ComposeParams:
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
+    figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
 
 @dataclass(frozen=True)
