@@ -275,3 +275,22 @@ def test_to_a_why_question_a_sentence_giving_the_reason_is_the_cue():
     assert [e.text for e in reasons] == [
         "This law responds to the concern that trafficking operates under the cover of legitimate businesses."
     ]
+
+
+def test_to_a_list_question_a_line_announcing_a_list_is_quoted_with_its_items():
+    text = ("Fraud techniques grow more sophisticated.\n"
+            "The airport police took several steps against identity fraud:\n"
+            "> Raising awareness among border officers.\n"
+            "- Running the border guard course.\n"
+            "➤ Taking part in Identity Week.\n"
+            "Other measures concerned visas.")
+    passages = [hit(1, text, section=("8 Borders",))]
+    idf = {t: 1.0 for t in terms(text)}
+    question = "What steps did the airport police take against identity fraud?"
+    evidence = select_evidence(question, "list", passages, terms, idf)
+    listed = next(e for e in evidence if "several steps" in e.text)
+    assert listed.text.startswith("The airport police took several steps") and listed.text.endswith("Identity Week.")
+    assert text[listed.start:listed.end] == listed.text and "visas" not in listed.text
+    # Not for other question types: the line stays a sentence of its own.
+    others = select_evidence(question, "other", passages, terms, idf)
+    assert not any(e.text.startswith("The airport police") and "Identity Week" in e.text for e in others)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Sequence
 
 from .textspans import is_field, quotable_sentences, trim_span
@@ -107,6 +107,7 @@ class ComposeParams:
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
+    list_items: int = 6  # to a list question, a quote announcing a list ("...:") comes with this many of its items
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
@@ -232,7 +233,45 @@ def select_evidence(
             continue  # the best quote is the definition; a sentence that is not one only adds noise
         if not any(_overlaps(candidate, c) for c in chosen):
             chosen.append(candidate)
+    if qtype == "list" and params.list_items:
+        chosen = _with_items(chosen, params.list_items)
     return chosen
+
+
+def _with_items(chosen: list[Evidence], most: int) -> list[Evidence]:
+    """To a list question, a quote announcing a list ("The airport police
+    invested in both policy and operational improvements related to identity
+    fraud:") is quoted with the items that follow it (bulleted lines, `most`
+    of them at most), as one verbatim span; quotes inside it are dropped."""
+    out: list[Evidence] = []
+    for e in chosen:
+        if e.text.rstrip().endswith(":"):
+            e = replace(e, end=_items_end(e.passage.chunk.text, e.end, most))
+        out.append(e)
+    kept: list[Evidence] = []
+    for e in out:
+        if not any(o is not e and o.passage is e.passage and o.start <= e.start and e.end <= o.end and o.end - o.start > e.end - e.start for o in out):
+            kept.append(e)
+    return kept
+
+
+def _items_end(text: str, end: int, most: int) -> int:
+    """The end of the run of bulleted lines (at most `most`) right after
+    offset `end` of `text`; `end` itself when none follows."""
+    at = end
+    for _ in range(most):
+        newline = text.find("\n", at)
+        if newline < 0:
+            break
+        following = text[newline + 1 :]
+        line = following.split("\n", 1)[0]
+        if not _ITEM.match(line):
+            break
+        at = newline + 1 + len(line.rstrip())
+    return at
+
+
+_ITEM = re.compile(r"^\s*[-•➤➢✓▪●◦·*>]\s*\S")
 
 
 # A sentence opening on a link to what came before it: its cause or reason
