@@ -277,7 +277,7 @@ def test_to_a_why_question_a_sentence_giving_the_reason_is_the_cue():
     ]
 
 
-def test_to_a_list_question_a_line_announcing_a_list_is_quoted_with_its_items():
+def test_a_line_announcing_a_list_is_quoted_with_its_items():
     text = ("Fraud techniques grow more sophisticated.\n"
             "The airport police took several steps against identity fraud:\n"
             "> Raising awareness among border officers.\n"
@@ -291,6 +291,11 @@ def test_to_a_list_question_a_line_announcing_a_list_is_quoted_with_its_items():
     listed = next(e for e in evidence if "several steps" in e.text)
     assert listed.text.startswith("The airport police took several steps") and listed.text.endswith("Identity Week.")
     assert text[listed.start:listed.end] == listed.text and "visas" not in listed.text
-    # Not for other question types: the line stays a sentence of its own.
-    others = select_evidence(question, "other", passages, terms, idf)
-    assert not any(e.text.startswith("The airport police") and "Identity Week" in e.text for e in others)
+    # A slide's figures under "... applied for protection:", a blank line between.
+    slide = "More than 100 000 persons applied for protection:\n\n• 63 356 Temporary protection\n• 36 871 International protection\n"
+    passages = [hit(1, slide, section=("PART 2: PROTECTION",))]
+    idf = {t: 1.0 for t in terms(slide)}
+    evidence = select_evidence("How many persons applied for protection?", "quantity", passages, terms, idf)
+    assert evidence[0].text.endswith("36 871 International protection")
+    assert slide[evidence[0].start:evidence[0].end] == evidence[0].text
+    assert len(evidence) == 1  # the items it now holds are not quoted again

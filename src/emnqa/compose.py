@@ -107,7 +107,7 @@ class ComposeParams:
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
-    list_items: int = 6  # to a list question, a quote announcing a list ("...:") comes with this many of its items
+    list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
@@ -233,16 +233,18 @@ def select_evidence(
             continue  # the best quote is the definition; a sentence that is not one only adds noise
         if not any(_overlaps(candidate, c) for c in chosen):
             chosen.append(candidate)
-    if qtype == "list" and params.list_items:
+    if params.list_items:
         chosen = _with_items(chosen, params.list_items)
     return chosen
 
 
 def _with_items(chosen: list[Evidence], most: int) -> list[Evidence]:
-    """To a list question, a quote announcing a list ("The airport police
-    invested in both policy and operational improvements related to identity
-    fraud:") is quoted with the items that follow it (bulleted lines, `most`
-    of them at most), as one verbatim span; quotes inside it are dropped."""
+    """A quote announcing a list ("The airport police invested in both
+    policy and operational improvements related to identity fraud:", "More
+    than 100 000 persons applied for protection:") is quoted with the items
+    that follow it (bulleted lines, `most` of them at most, blank lines
+    between allowed), as one verbatim span; quotes inside it are dropped.
+    Without them it says nothing."""
     out: list[Evidence] = []
     for e in chosen:
         if e.text.rstrip().endswith(":"):
@@ -260,18 +262,15 @@ def _items_end(text: str, end: int, most: int) -> int:
     offset `end` of `text`; `end` itself when none follows."""
     at = end
     for _ in range(most):
-        newline = text.find("\n", at)
-        if newline < 0:
+        item = _NEXT_ITEM.match(text, at)
+        if item is None:
             break
-        following = text[newline + 1 :]
-        line = following.split("\n", 1)[0]
-        if not _ITEM.match(line):
-            break
-        at = newline + 1 + len(line.rstrip())
+        at = item.end()
     return at
 
 
-_ITEM = re.compile(r"^\s*[-•➤➢✓▪●◦·*>]\s*\S")
+# The next line (blank lines skipped) when it is a bulleted item: its end.
+_NEXT_ITEM = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*[-•➤➢✓▪●◦·*>][ \t]*\S[^\n]*?(?=[ \t]*(?:\n|$))")
 
 
 # A sentence opening on a link to what came before it: its cause or reason
