@@ -257,6 +257,12 @@ def test_a_figure_counts_for_the_year_its_own_sentence_names(assistant):
     assert not assistant.weak("How many people did the humanitarian corridor bring to Belgium in 2024?", evidence)
 
 
+def test_a_news_item_dates_what_it_reports(assistant):
+    # The item says "in March 2021"; its "When17 March 2021" line gives the day.
+    answer = assistant.ask("On what day did Georgia and Moldova join the EMN as observer countries?")
+    assert not answer.abstained and "17 March 2021" in answer.text
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

@@ -18,7 +18,7 @@ import numpy as np
 
 from .compose import (
     ComposeParams, Evidence, adds_to, around, compose_answer, detect_question_type, gives_amount, select_evidence,
-    with_table_headers,
+    with_item_dates, with_table_headers,
 )
 from .config import Settings
 from .conversation import interpret_followup
@@ -143,7 +143,7 @@ class Assistant:
             focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
         )
         abstain = self.weak(interpreted, evidence, asked=question)
-        evidence = with_table_headers(self.with_notes(interpreted, qtype, evidence))
+        evidence = with_item_dates(with_table_headers(self.with_notes(interpreted, qtype, evidence)), qtype)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 

@@ -500,6 +500,35 @@ def with_table_headers(evidence: Sequence[Evidence]) -> list[Evidence]:
     return out
 
 
+def with_item_dates(evidence: Sequence[Evidence], qtype: str) -> list[Evidence]:
+    """To a when-question, a quote from a dated news item is followed by the
+    item's date line ("When17 March 2021") when the quote does not give that
+    date itself: the item's date is when what it reports happened.
+
+    >>> from .types import Chunk
+    >>> text = "Georgia and Moldova joined the EMN in March 2021.\\nWhen17 March 2021\\nMain theme: EU"
+    >>> news = Hit(Chunk("n:1", "n", text, ("News item 6",), 0, len(text), 9, kind="news", meta={"date": "17 March 2021"}), 1.0, 1, "T")
+    >>> [e.text for e in with_item_dates([Evidence(news, 0, 49, 1.0, 1.0)], "date")]
+    ['Georgia and Moldova joined the EMN in March 2021.', 'When17 March 2021']
+    """
+    if qtype != "date":
+        return list(evidence)
+    out: list[Evidence] = []
+    dated: set[str] = set()
+    for item in evidence:
+        out.append(item)
+        chunk = item.passage.chunk
+        date = str(chunk.meta.get("date") or "")
+        if chunk.kind != "news" or not date or date in item.text or chunk.chunk_id in dated:
+            continue
+        line = re.search(rf"(?m)^[ \t]*When[ \t]*{re.escape(date)}[ \t]*$", chunk.text)
+        if line is not None:
+            dated.add(chunk.chunk_id)
+            start, end = trim_span(chunk.text, line.start(), line.end())
+            out.append(Evidence(item.passage, start, end, 0.0, 0.0))
+    return out
+
+
 def around(evidence: Evidence, window: int) -> str:
     """The evidence's sentence with up to `window` sentences either side of
     it in its passage.
