@@ -46,6 +46,7 @@ IDF = {t: 1.0 for t in terms(" ".join(h.chunk.text for h in HITS))}
         ("What gross guaranteed minimum monthly income applies since May 2024?", "quantity"),
         ("What is the date of the royal decree on seasonal workers?", "date"),
         ("From when do employers need prior authorisation?", "date"),
+        ("On what day did Georgia join the EMN?", "date"),
         ("In Belgium, which court handles cassation appeals?", "who"),
         ("What explains the higher share of positive decisions in 2024?", "why"),
         ("Which existing Belgian laws was the code supposed to replace?", "list"),

@@ -30,7 +30,7 @@ _BODY_NOUNS = (r"(organi[sz]ation|body|bodies|authority|authorities|agency|court
 _TYPE_PATTERNS = (
     ("why", r"^\s*(why|how come|for what reason|what explains|what'?s the point|what is the point|what (is|was) the (reason|purpose|point|aim|goal))\b"),
     ("date", r"^\s*(when|since when|until when|by when|what (date|year|month|day))\b"
-     r"|\b(on what date|in what year|which year|what date|which date|the date of|(by|from|since|until) (when|what|which) (date|deadline|day|month|year)|(from|since|until) when)\b"),
+     r"|\b(on what (?:date|day)|in what year|which year|what date|which date|which day|the date of|(by|from|since|until) (when|what|which) (date|deadline|day|month|year)|(from|since|until) when)\b"),
     ("quantity", r"\bhow (many|much|long|often|large|big|high|old)\b"
      rf"|^\s*(what|which)( is| was| are| were|'s)?( the)?( \w+){{0,4}} {_QUANTITY_NOUNS}\b"
      r"|\b(number of|percentage|per cent|proportion)\b"),
