@@ -76,3 +76,15 @@ def test_a_box_cites_its_notes_in_plain_brackets_after_punctuation():
     notes = Footnotes(chunks)
     (note,) = notes.cited_by(chunks[0].text, "d", 0, ("Box 3",))
     assert notes.text(note).endswith("27 December 2024.")
+
+
+def test_a_number_closing_a_line_after_the_last_full_stop_is_a_lost_superscript():
+    # The PDF text reads "... aged 18 to 21. 63" for "... 21.⁶³".
+    chunks = [
+        _chunk("Fedasil is developing a policy for young adults aged 18 to 21. 63\nPilot projects started."),
+        _chunk("⁶³ The choice of 21 is motivated by the size of this group.", kind="footnotes"),
+    ]
+    notes = Footnotes(chunks)
+    (note,) = notes.cited_by("Fedasil is developing a policy for young adults aged 18 to 21. 63", "d", 0, chunks[0].section_path)
+    assert notes.text(note).startswith("⁶³ The choice of 21")
+    assert marks("In 2024, 63 minors arrived.\nNext") == [] and marks("It rose by 63.") == []

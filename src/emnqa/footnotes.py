@@ -23,7 +23,12 @@ _MARK = re.compile(rf"⁽[{SUPERSCRIPT_DIGITS}]+⁾|[{SUPERSCRIPT_DIGITS}]+")
 # Boxes often cite their notes ⁽¹⁾, ⁽²⁾ … in plain brackets right after a
 # punctuation mark: "... legislative section. (1)", "DEI ECPAT Belgium,(2)".
 # (Not "Article 4(1)" or a slide's "Measures to curb crisis (1)".)
-_PLAIN_MARK = re.compile(r"(?<=[.,;:'’\"”])\s?\((\d{1,2})\)(?=\s|$|[A-Z])")
+_PLAIN_MARK = re.compile(
+    r"(?<=[.,;:'’\"”])\s?\((\d{1,2})\)(?=\s|$|[A-Z])"
+    # ... and a number the PDF lost the superscript of, closing a line after
+    # the sentence's last punctuation: "... young adults aged 18 to 21. 63"
+    r"|(?<=[.;:)'’\"”])[ \t](\d{1,3})(?=[ \t]*(?:\n|$))"
+)
 _DIGITS = str.maketrans(SUPERSCRIPT_DIGITS + "⁽⁾", "0123456789" + "  ")
 _NOTE_LINE = re.compile(rf"^\s*({_MARK.pattern})\s")
 
@@ -48,9 +53,11 @@ def marks(text: str) -> list[str]:
     ['22']
     >>> marks("It should have gone to the legislative section. (1)"), marks("Under Article 4(1) of the Directive.")
     (['1'], [])
+    >>> marks("A policy for young adults aged 18 to 21. 63\\nNext line"), marks("In 2024, 63 arrived.")
+    (['63'], [])
     """
     found = [(m.start(), m.group(0).translate(_DIGITS).strip()) for m in _MARK.finditer(text)]
-    found += [(m.start(), m.group(1)) for m in _PLAIN_MARK.finditer(text)]
+    found += [(m.start(), m.group(1) or m.group(2)) for m in _PLAIN_MARK.finditer(text)]
     out: list[str] = []
     for start, number in sorted(found):
         if not text[:start].strip():

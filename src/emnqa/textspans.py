@@ -77,6 +77,7 @@ _LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
 _STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾|\(\d{{1,2}}\))(?=\s|$)")
 
 
+_LOST_MARK = re.compile(r"\d{1,3}")
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
 _CONTINUES = re.compile(r"^[a-z(]")
 # A field's label on a line of its own, its value on the next: "Publication
@@ -162,6 +163,9 @@ def quotable_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "It submitted a report on 8\\nMarch 2023. It is a draft."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['It submitted a report on 8\\nMarch 2023.', 'It is a draft.']
+    >>> t = "It targets young adults aged 18 to 21. 63\\nNext."
+    >>> [t[a:b] for a, b in quotable_sentences(t)]
+    ['It targets young adults aged 18 to 21. 63', 'Next.']
     >>> t = "Details are in this report.⁴\\nNext."
     >>> [t[a:b] for a, b in quotable_sentences(t)]
     ['Details are in this report.⁴', 'Next.']
@@ -187,6 +191,10 @@ def _quotable(text: str) -> tuple[tuple[int, int], ...]:
                 spans[previous] = (spans[previous][0], pos + a + mark.end())
                 a += mark.end()
             a, b = trim_span(line, a, b)
+            if previous is not None and _LOST_MARK.fullmatch(line[a:b]) and b == len(line.rstrip()):
+                # "... aged 18 to 21. 63": a footnote number that lost its superscript
+                spans[previous] = (spans[previous][0], pos + b)
+                continue
             if b - a >= 3:
                 spans.append((pos + a, pos + b))
                 previous = len(spans) - 1
