@@ -263,6 +263,18 @@ def test_a_news_item_dates_what_it_reports(assistant):
     assert not answer.abstained and "17 March 2021" in answer.text
 
 
+def test_a_why_question_whose_premise_the_quote_denies_is_not_covered(assistant):
+    hit = next(h for h in assistant.search("uncertainty of transfers selection missions 2022 pledge", 5)
+               if "not to conduct further selection missions" in h.chunk.text)
+    text = hit.chunk.text
+    start = text.index("Belgium also decided not to conduct")
+    evidence = Evidence(hit, start, text.index("missions", start) + len("missions"), 1.0, 1.0)
+    assert assistant.denies("Why did Belgium increase its resettlement selection missions in 2022?", evidence)
+    # A question that is negative itself asks for the reason of the "not".
+    assert not assistant.denies("Why did Belgium not conduct further selection missions in 2022?", evidence)
+    assert not assistant.denies("How many selection missions took place in 2022?", evidence)
+
+
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and assistant.unknown_phrases("What is a 'golden visa' in Belgium?") == ["golden visa"]

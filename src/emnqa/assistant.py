@@ -45,6 +45,8 @@ _SUBJECT = re.compile(
     r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
     re.I,
 )
+_NEGATION = re.compile(r"\b(?:not|no longer|never|neither|nor|without)\b|n't\b", re.I)
+_NEGATED = re.compile(r"(\bnot|\bno longer|\bnever|\bneither|\bnor|n't)\b((?:\W+\w+){1,5})", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PARTICLES = frozenset({"de", "van", "le", "der", "den"})
@@ -366,9 +368,10 @@ class Assistant:
         quote (with the sentence after it, when quoted) gives no figure, or
         its own sentence (section, document) does not name the asked year
         (ComposeParams.figure_year_window), or the question has a name the
-        corpus does not know at all, or the user
-        (`asked`: their own words, before a follow-up is interpreted) names
-        a country or Belgian region the best quote's passage never names."""
+        corpus does not know at all, or the user (`asked`: their own words,
+        before a follow-up is interpreted) names a country or Belgian region
+        the best quote's passage never names (`elsewhere`), or the best quote
+        to a why-question denies its premise (`denies`)."""
         if not evidence:
             return True
         best = evidence[0]
@@ -390,7 +393,21 @@ class Assistant:
             # to the sentence before it.
             if not self._names_years(best, years, window=self.params.figure_year_window):
                 return True
+        if self.params.negated_premise and self.denies(asked if asked is not None else question, best):
+            return True
         return bool(self.unknown_names(question) or self.unknown_phrases(question))
+
+    def denies(self, question: str, evidence: Evidence) -> bool:
+        """Whether the best quote to a why-question says that what the
+        question takes for granted did not happen: "Why did Belgium step up
+        its selection missions?" against "Belgium also decided not to
+        conduct further selection missions". A negation followed, within
+        five words, by one of the question's own terms; a question that is
+        itself negative ("Why wasn't the boat stopped?") is left alone."""
+        if detect_question_type(question) != "why" or _NEGATION.search(question):
+            return False
+        asked = set(_terms(question))
+        return any(asked & set(_terms(m.group(2))) for m in _NEGATED.finditer(evidence.text))
 
     def elsewhere(self, question: str, evidence: Evidence) -> list[str]:
         """The countries and Belgian regions the question names that the

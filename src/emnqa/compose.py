@@ -109,6 +109,7 @@ class ComposeParams:
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
     list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
+    negated_premise: bool = True  # a why-question's best quote saying its terms did not happen ("decided not to ...")
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
 
