@@ -263,6 +263,19 @@ def test_a_news_item_dates_what_it_reports(assistant):
     assert not answer.abstained and "17 March 2021" in answer.text
 
 
+def test_quotes_about_another_region_do_not_answer_for_the_asked_one(assistant):
+    hit = next(h for h in assistant.search("bilingual civic integration programme Brussels COCOF transfer", 5)
+               if "bilingual civic integration programme in Brussels" in h.chunk.text)
+    text = hit.chunk.text
+    start = text.index("This follows the creation of the bilingual")
+    evidence = [Evidence(hit, start, text.index(".", start) + 1, 1.0, 1.0)]
+    assert assistant.swapped_places("Why did the Walloon Region introduce a bilingual programme?", evidence) == ["region:wallonia"]
+    assert assistant.swapped_places("Why did Brussels introduce a bilingual programme?", evidence) == []
+    # A quote naming no place says nothing about where: it is not a swap.
+    neutral = [Evidence(hit, start, start + len("This follows the creation"), 1.0, 1.0)]
+    assert assistant.swapped_places("Why did the Walloon Region introduce it?", neutral) == []
+
+
 def test_a_why_question_whose_premise_the_quote_denies_is_not_covered(assistant):
     hit = next(h for h in assistant.search("uncertainty of transfers selection missions 2022 pledge", 5)
                if "not to conduct further selection missions" in h.chunk.text)

@@ -375,7 +375,8 @@ class Assistant:
         if not evidence:
             return True
         best = evidence[0]
-        if self.params.same_place and self.elsewhere(asked if asked is not None else question, best):
+        own = asked if asked is not None else question
+        if self.params.same_place and (self.elsewhere(own, best) or self.swapped_places(own, evidence)):
             return True
         if best.coverage < self.params.min_coverage:
             return True
@@ -418,6 +419,21 @@ class Assistant:
         context = " ".join((passage.chunk.text, *passage.chunk.section_path, passage.title))
         return sorted(code for code in places_in(question) if not names_place(context, code))
 
+    def swapped_places(self, question: str, evidence: Sequence[Evidence]) -> list[str]:
+        """The places the question names that none of the quotes names while
+        the best quote names another place of the same kind: "Why did the
+        Walloon Region introduce a bilingual programme?" answered with "the
+        bilingual civic integration programme in Brussels" (the passage may
+        still name Wallonia elsewhere)."""
+        if not evidence:
+            return []
+        elsewhere = places_in(evidence[0].text)
+        return sorted(
+            code for code in places_in(question)
+            if not any(names_place(e.text, code) for e in evidence)
+            and any(_place_kind(other) == _place_kind(code) and other not in places_in(question) for other in elsewhere)
+        )
+
     def unknown_phrases(self, question: str) -> list[str]:
         """Phrases the question puts in quotes ("How does the glossary define
         a 'climate refugee'?") that the corpus never uses: the very thing
@@ -442,6 +458,11 @@ class Assistant:
         stem = term[: max(5, len(term) - 3)]
         at = bisect.bisect_left(self._vocabulary, stem)
         return at < len(self._vocabulary) and self._vocabulary[at].startswith(stem)
+
+
+def _place_kind(code: str) -> str:
+    """The kind of place a code stands for: a Belgian region (or community), or a country."""
+    return code.split(":", 1)[0] if ":" in code else "country"
 
 
 def _fold(text: str) -> str:
