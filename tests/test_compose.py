@@ -300,3 +300,23 @@ def test_a_line_announcing_a_list_is_quoted_with_its_items():
     assert evidence[0].text.endswith("36 871 International protection")
     assert slide[evidence[0].start:evidence[0].end] == evidence[0].text
     assert len(evidence) == 1  # the items it now holds are not quoted again
+
+
+def test_the_next_sentence_joins_the_best_quote_only_when_it_leans_on_it():
+    text = ("On 27 November 2024, the Correctional Court of Antwerp convicted 22 Afghan smugglers. "
+            "The court imposed prison sentences of up to 18 years. "
+            "Smuggling networks also operate from Germany.")
+    passages = [hit(1, text, section=("8 Smuggling",))]
+    idf = {t: 1.0 for t in terms(text)}
+    params = ComposeParams(second_ratio=0.99, neighbour_ratio=0.0)  # the best quote and a continuation only
+    question = "What did the Antwerp court decide on the Afghan smugglers in November 2024?"
+    evidence = select_evidence(question, "other", passages, terms, idf, params)
+    assert [e.text for e in evidence][:2] == [
+        "On 27 November 2024, the Correctional Court of Antwerp convicted 22 Afghan smugglers.",
+        "The court imposed prison sentences of up to 18 years.",
+    ]
+    # A next sentence that stands on its own is no continuation: it competes.
+    alone = "On 27 November 2024, the Correctional Court of Antwerp convicted 22 Afghan smugglers. Germany hosts networks too."
+    passages = [hit(1, alone, section=("8 Smuggling",))]
+    evidence = select_evidence(question, "other", passages, terms, {t: 1.0 for t in terms(alone)}, params)
+    assert [e.text for e in evidence] == ["On 27 November 2024, the Correctional Court of Antwerp convicted 22 Afghan smugglers."]

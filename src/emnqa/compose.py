@@ -108,6 +108,7 @@ class ComposeParams:
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
     list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
+    linked_neighbour: bool = True  # ... only when it leans on the best quote ("This ...", "However", "The court" after a court)
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     negated_premise: bool = True  # a why-question's best quote saying its terms did not happen ("decided not to ...")
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
@@ -209,10 +210,14 @@ def select_evidence(
             return []
     chosen = [candidates[0]]
     # An answer often continues in the next sentence ("To compensate, ...",
-    # "Before, this amount was ..."): quote it too when it is relevant enough.
+    # "Before, this amount was ...", "The court imposed ..."): quote it too
+    # when it is relevant enough and leans on the best quote; a next sentence
+    # that stands on its own competes with the others.
     after = following.get(id(candidates[0]))
     defined = params.same_cue and qtype == "definition" and chosen[0].cue >= 1.0
-    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score:
+    if after is not None and after.score >= params.neighbour_ratio * chosen[0].score and (
+        not params.linked_neighbour or _continues(after.text, chosen[0].text, terms)
+    ):
         if not (defined and after.cue < 1.0):  # a definition's next line (a table's next row) is no continuation
             chosen.append(after)
     # A best quote that opens by pointing back leans on the sentence before
@@ -272,6 +277,25 @@ def _items_end(text: str, end: int, most: int) -> int:
 
 # The next line (blank lines skipped) when it is a bulleted item: its end.
 _NEXT_ITEM = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*[-•➤➢✓▪●◦·*>][ \t]*\S[^\n]*?(?=[ \t]*(?:\n|$))")
+
+
+# Words opening a sentence that goes on from the one before it.
+_LINKS = re.compile(
+    r"^(?:this|these|that|those|it|its|they|their|such|however|moreover|in addition|additionally|also|furthermore|"
+    r"before|previously|thus|therefore|as a result|to compensate|in this|the latter|hence|consequently|similarly|"
+    r"likewise|instead|meanwhile|nevertheless|yet|but|and|still|then|since then|in that|at the same time|"
+    r"in response|on the other hand|in contrast|by contrast|for this|to this end|accordingly|in particular|notably)\b",
+    re.IGNORECASE,
+)
+def _continues(sentence: str, before: str, terms: Callable[[str], list[str]]) -> bool:
+    """Whether a sentence leans on the one before it: it opens on a link
+    ("This", "However", "As a result" ...) or on "The <thing>" the sentence
+    before named ("... the Correctional Court of Antwerp convicted ..." /
+    "The court imposed prison sentences of up to 18 years")."""
+    if _LINKS.match(sentence):
+        return True
+    head = re.match(r"^the\s+([^\W\d_]+)", sentence, re.IGNORECASE)
+    return bool(head) and bool(set(terms(head.group(1))) & set(terms(before)))
 
 
 # A sentence opening on a link to what came before it: its cause or reason
