@@ -276,6 +276,21 @@ def test_quotes_about_another_region_do_not_answer_for_the_asked_one(assistant):
     assert assistant.swapped_places("Why did the Walloon Region introduce it?", neutral) == []
 
 
+def test_a_source_reference_is_no_answer(assistant):
+    # The best the documents offer to "From what date will travellers need an
+    # ETIAS authorisation?" is note 92, the Regulation's reference: not covered.
+    hit = next(h for h in assistant.search("Regulation (EU) 2018/1240 establishing ETIAS", 10)
+               if "⁹² Regulation (EU) 2018/1240" in h.chunk.text)
+    text = hit.chunk.text
+    start = text.index("⁹² Regulation (EU) 2018/1240")
+    note = Evidence(hit, start, text.index("last accessed", start) + len("last accessed on 28 May 2025."), 1.0, 1.0)
+    assert assistant.weak("From what date will travellers need an ETIAS authorisation?", [note])
+    # A sentence that gives a web address is a statement, not a reference.
+    text = "The Glossary is available online at: https://home-affairs.ec.europa.eu/networks/emn-glossary_en."
+    glossary = replace(hit, chunk=replace(hit.chunk, text=text))
+    assert not assistant.weak("Where is the EMN Glossary available online?", [Evidence(glossary, 0, len(text), 1.0, 1.0)])
+
+
 def test_a_why_question_whose_premise_the_quote_denies_is_not_covered(assistant):
     hit = next(h for h in assistant.search("uncertainty of transfers selection missions 2022 pledge", 5)
                if "not to conduct further selection missions" in h.chunk.text)

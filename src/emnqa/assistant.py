@@ -45,6 +45,13 @@ _SUBJECT = re.compile(
     r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
     re.I,
 )
+# A footnote that only references a source: a note mark, then a web address
+# or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
+# ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
+_REFERENCE_NOTE = re.compile(
+    r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\(\d{1,3}\))\s.*(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
+    re.IGNORECASE | re.DOTALL,
+)
 _NEGATION = re.compile(r"\b(?:not|no longer|never|neither|nor|without)\b|n't\b", re.I)
 _NEGATED = re.compile(r"(\bnot|\bno longer|\bnever|\bneither|\bnor|n't)\b((?:\W+\w+){1,5})", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
@@ -371,7 +378,9 @@ class Assistant:
         corpus does not know at all, or the user (`asked`: their own words,
         before a follow-up is interpreted) names a country or Belgian region
         the best quote's passage never names (`elsewhere`), or the best quote
-        to a why-question denies its premise (`denies`)."""
+        to a why-question denies its premise (`denies`), or the best quote is
+        a footnote that only references a source (a web address, an access
+        date): the documents offer no statement that answers."""
         if not evidence:
             return True
         best = evidence[0]
@@ -396,6 +405,8 @@ class Assistant:
                 return True
         if self.params.negated_premise and self.denies(asked if asked is not None else question, best):
             return True
+        if self.params.no_reference_answers and _REFERENCE_NOTE.search(best.text):
+            return True  # the best the documents offer is a source's reference, not a statement
         return bool(self.unknown_names(question) or self.unknown_phrases(question))
 
     def denies(self, question: str, evidence: Evidence) -> bool:

@@ -110,6 +110,7 @@ class ComposeParams:
     list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
     linked_neighbour: bool = True  # ... only when it leans on the best quote ("This ...", "However", "The court" after a court)
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
+    no_reference_answers: bool = True  # a best quote that is a footnote referencing a source (web address, access date): abstain
     negated_premise: bool = True  # a why-question's best quote saying its terms did not happen ("decided not to ...")
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
