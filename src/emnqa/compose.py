@@ -503,8 +503,8 @@ def adds_to(question: str, qtype: str, quote: Evidence, note: Evidence, terms: C
 def with_table_headers(evidence: Sequence[Evidence]) -> list[Evidence]:
     """The evidence with, before the first quote of each table passage, the
     table's header row when the passage opens with one (cells without a
-    figure): "Executives € 78 259 € 86 110 …" says which figure is whose
-    only with the header's regions above it.
+    figure) and the quoted row holds figures: "Executives € 78 259 € 86 110
+    …" says which figure is whose only with the header's regions above it.
 
     >>> from .types import Chunk
     >>> text = "\\tFlemish Region\\tWalloon Region\\nExecutives\\t€ 78 259\\t€ 86 110"
@@ -517,7 +517,9 @@ def with_table_headers(evidence: Sequence[Evidence]) -> list[Evidence]:
     for item in evidence:
         chunk = item.passage.chunk
         line = chunk.text.split("\n", 1)[0]
-        if chunk.kind == "table" and line not in headed and "\t" in line and not re.search(r"\d", line):
+        # Only above a row of figures: a row of names ("CALL  Council for
+        # Alien Law Litigation ...") carries its own meaning.
+        if chunk.kind == "table" and line not in headed and "\t" in line and not re.search(r"\d", line) and re.search(r"\d", item.text):
             headed.add(line)
             start, end = trim_span(chunk.text, 0, len(line))
             if item.start >= len(line) and end > start:
