@@ -244,15 +244,20 @@ def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
     assert assistant.elsewhere("And Moldovan applicants?", evidence) == []
 
 
+def _quote(assistant, search, first, last):
+    """Evidence: the span of a passage `search` finds, from `first` to the
+    end of the next `last`."""
+    hit = next(h for h in assistant.search(search, 10) if first in h.chunk.text)
+    start = hit.chunk.text.index(first)
+    return Evidence(hit, start, hit.chunk.text.index(last, start) + len(last), 1.0, 1.0)
+
+
 def test_a_figure_counts_for_the_year_its_own_sentence_names(assistant):
     # "... committed to bring 250 individuals to Belgium over a two-year period
     # (2022-2024)." The next sentence says the project runs to the end of
     # 2025; that makes 250 no figure for 2025, though 2025 is one sentence away.
-    hit = next(h for h in assistant.search("humanitarian corridor Sant'Egidio 250 individuals", 5)
-               if "committed to bring 250 individuals" in h.chunk.text)
-    text = hit.chunk.text
-    start = text.index("Finally, Belgium has established")
-    evidence = [Evidence(hit, start, text.index("(2022-2024).") + len("(2022-2024)."), 1.0, 1.0)]
+    evidence = [_quote(assistant, "humanitarian corridor Sant'Egidio 250 individuals",
+                       "Finally, Belgium has established", "(2022-2024).")]
     assert assistant.weak("How many people did the humanitarian corridor bring to Belgium in 2025?", evidence)
     assert not assistant.weak("How many people did the humanitarian corridor bring to Belgium in 2024?", evidence)
 
@@ -264,39 +269,30 @@ def test_a_news_item_dates_what_it_reports(assistant):
 
 
 def test_quotes_about_another_region_do_not_answer_for_the_asked_one(assistant):
-    hit = next(h for h in assistant.search("bilingual civic integration programme Brussels COCOF transfer", 5)
-               if "bilingual civic integration programme in Brussels" in h.chunk.text)
-    text = hit.chunk.text
-    start = text.index("This follows the creation of the bilingual")
-    evidence = [Evidence(hit, start, text.index(".", start) + 1, 1.0, 1.0)]
+    evidence = [_quote(assistant, "bilingual civic integration programme Brussels COCOF transfer",
+                       "This follows the creation of the bilingual", ".")]
     assert assistant.swapped_places("Why did the Walloon Region introduce a bilingual programme?", evidence) == ["region:wallonia"]
     assert assistant.swapped_places("Why did Brussels introduce a bilingual programme?", evidence) == []
     # A quote naming no place says nothing about where: it is not a swap.
-    neutral = [Evidence(hit, start, start + len("This follows the creation"), 1.0, 1.0)]
+    neutral = [replace(evidence[0], end=evidence[0].start + len("This follows the creation"))]
     assert assistant.swapped_places("Why did the Walloon Region introduce it?", neutral) == []
 
 
 def test_a_source_reference_is_no_answer(assistant):
     # The best the documents offer to "From what date will travellers need an
     # ETIAS authorisation?" is note 92, the Regulation's reference: not covered.
-    hit = next(h for h in assistant.search("Regulation (EU) 2018/1240 establishing ETIAS", 10)
-               if "⁹² Regulation (EU) 2018/1240" in h.chunk.text)
-    text = hit.chunk.text
-    start = text.index("⁹² Regulation (EU) 2018/1240")
-    note = Evidence(hit, start, text.index("last accessed", start) + len("last accessed on 28 May 2025."), 1.0, 1.0)
+    note = _quote(assistant, "Regulation (EU) 2018/1240 establishing ETIAS",
+                  "⁹² Regulation (EU) 2018/1240", "last accessed on 28 May 2025.")
     assert assistant.weak("From what date will travellers need an ETIAS authorisation?", [note])
     # A sentence that gives a web address is a statement, not a reference.
     text = "The Glossary is available online at: https://home-affairs.ec.europa.eu/networks/emn-glossary_en."
-    glossary = replace(hit, chunk=replace(hit.chunk, text=text))
+    glossary = replace(note.passage, chunk=replace(note.passage.chunk, text=text))
     assert not assistant.weak("Where is the EMN Glossary available online?", [Evidence(glossary, 0, len(text), 1.0, 1.0)])
 
 
 def test_a_why_question_whose_premise_the_quote_denies_is_not_covered(assistant):
-    hit = next(h for h in assistant.search("uncertainty of transfers selection missions 2022 pledge", 5)
-               if "not to conduct further selection missions" in h.chunk.text)
-    text = hit.chunk.text
-    start = text.index("Belgium also decided not to conduct")
-    evidence = Evidence(hit, start, text.index("missions", start) + len("missions"), 1.0, 1.0)
+    evidence = _quote(assistant, "uncertainty of transfers selection missions 2022 pledge",
+                      "Belgium also decided not to conduct", "missions")
     assert assistant.denies("Why did Belgium increase its resettlement selection missions in 2022?", evidence)
     # A question that is negative itself asks for the reason of the "not".
     assert not assistant.denies("Why did Belgium not conduct further selection missions in 2022?", evidence)

@@ -49,7 +49,8 @@ _SUBJECT = re.compile(
 # or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
 # ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
 _REFERENCE_NOTE = re.compile(
-    r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\(\d{1,3}\))\s.*(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
+    r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\(\d{1,3}\))\s.*"
+    r"(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
     re.IGNORECASE | re.DOTALL,
 )
 _NEGATION = re.compile(r"\b(?:not|no longer|never|neither|nor|without)\b|n't\b", re.I)

@@ -94,7 +94,7 @@ class ComposeParams:
     cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
     min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
-    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term; not a field and its value)
+    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term; not a field's value)
     neighbour_ratio: float = 0.5  # the sentence after the best one joins the quote above this share
     label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
     year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
@@ -108,9 +108,9 @@ class ComposeParams:
     antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
     list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
-    linked_neighbour: bool = True  # ... only when it leans on the best quote ("This ...", "However", "The court" after a court)
+    linked_neighbour: bool = True  # ... only when it leans on the best ("This", "However", "The court" after a court)
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
-    no_reference_answers: bool = True  # a best quote that is a footnote referencing a source (web address, access date): abstain
+    no_reference_answers: bool = True  # abstain when the best quote is a footnote referencing a source (a web address)
     negated_premise: bool = True  # a why-question's best quote saying its terms did not happen ("decided not to ...")
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
@@ -257,11 +257,11 @@ def _with_items(chosen: list[Evidence], most: int) -> list[Evidence]:
         if e.text.rstrip().endswith(":"):
             e = replace(e, end=_items_end(e.passage.chunk.text, e.end, most))
         out.append(e)
-    kept: list[Evidence] = []
-    for e in out:
-        if not any(o is not e and o.passage is e.passage and o.start <= e.start and e.end <= o.end and o.end - o.start > e.end - e.start for o in out):
-            kept.append(e)
-    return kept
+    def inside(e: Evidence, o: Evidence) -> bool:
+        wider = o.end - o.start > e.end - e.start
+        return o is not e and o.passage is e.passage and o.start <= e.start and e.end <= o.end and wider
+
+    return [e for e in out if not any(inside(e, o) for o in out)]
 
 
 def _items_end(text: str, end: int, most: int) -> int:
@@ -519,7 +519,8 @@ def with_table_headers(evidence: Sequence[Evidence]) -> list[Evidence]:
         line = chunk.text.split("\n", 1)[0]
         # Only above a row of figures: a row of names ("CALL  Council for
         # Alien Law Litigation ...") carries its own meaning.
-        if chunk.kind == "table" and line not in headed and "\t" in line and not re.search(r"\d", line) and re.search(r"\d", item.text):
+        header = chunk.kind == "table" and "\t" in line and not re.search(r"\d", line)
+        if header and line not in headed and re.search(r"\d", item.text):
             headed.add(line)
             start, end = trim_span(chunk.text, 0, len(line))
             if item.start >= len(line) and end > start:
@@ -535,7 +536,8 @@ def with_item_dates(evidence: Sequence[Evidence], qtype: str) -> list[Evidence]:
 
     >>> from .types import Chunk
     >>> text = "Georgia and Moldova joined the EMN in March 2021.\\nWhen17 March 2021\\nMain theme: EU"
-    >>> news = Hit(Chunk("n:1", "n", text, ("News item 6",), 0, len(text), 9, kind="news", meta={"date": "17 March 2021"}), 1.0, 1, "T")
+    >>> item = Chunk("n:1", "n", text, ("News item 6",), 0, len(text), 9, kind="news", meta={"date": "17 March 2021"})
+    >>> news = Hit(item, 1.0, 1, "T")
     >>> [e.text for e in with_item_dates([Evidence(news, 0, 49, 1.0, 1.0)], "date")]
     ['Georgia and Moldova joined the EMN in March 2021.', 'When17 March 2021']
     """

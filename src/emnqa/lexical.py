@@ -74,7 +74,9 @@ def _stem(word: str) -> str:
 class BM25Index:
     """BM25 scores of a query against every chunk's title, section and text."""
 
-    def __init__(self, chunks: Sequence[Chunk], titles: dict[str, str], context: Mapping[int, Sequence[str]] | None = None):
+    def __init__(
+        self, chunks: Sequence[Chunk], titles: dict[str, str], context: Mapping[int, Sequence[str]] | None = None
+    ):
         """`context`, by chunk position: more text a chunk is found by (the
         sentences citing a chunk of footnotes), not part of what it shows."""
         self.size = len(chunks)
