@@ -34,7 +34,7 @@ from .passages import join, passages
 from .places import names_place, places_in
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
-from .textspans import years_in
+from .textspans import SUPERSCRIPT_DIGITS, years_in
 from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -49,12 +49,15 @@ _SUBJECT = re.compile(
 # or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
 # ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
 _REFERENCE_NOTE = re.compile(
-    r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\(\d{1,3}\))\s.*"
+    rf"^\s*(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}]+⁾|\(\d{{1,3}}\))\s.*"
     r"(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
     re.IGNORECASE | re.DOTALL,
 )
-_NEGATION = re.compile(r"\b(?:not|no longer|never|neither|nor|without)\b|n't\b", re.I)
-_NEGATED = re.compile(r"(\bnot|\bno longer|\bnever|\bneither|\bnor|n't)\b((?:\W+\w+){1,5})", re.I)
+# A negation in a question ("Why wasn't ..."), and one in a quote with the
+# five words after it ("decided not to conduct further selection missions").
+_NEGATIONS = r"\bnot|\bno longer|\bnever|\bneither|\bnor|n't"
+_NEGATION = re.compile(rf"(?:{_NEGATIONS}|\bwithout)\b", re.I)
+_NEGATED = re.compile(rf"({_NEGATIONS})\b((?:\W+\w+){{1,5}})", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PARTICLES = frozenset({"de", "van", "le", "der", "den"})
@@ -404,7 +407,7 @@ class Assistant:
             # to the sentence before it.
             if not self._names_years(best, years, window=self.params.figure_year_window):
                 return True
-        if self.params.negated_premise and self.denies(asked if asked is not None else question, best):
+        if self.params.negated_premise and self.denies(own, best):
             return True
         if self.params.no_reference_answers and _REFERENCE_NOTE.search(best.text):
             return True  # the best the documents offer is a source's reference, not a statement
@@ -439,11 +442,12 @@ class Assistant:
         still name Wallonia elsewhere)."""
         if not evidence:
             return []
-        elsewhere = places_in(evidence[0].text)
+        asked = places_in(question)
+        instead = places_in(evidence[0].text) - asked
         return sorted(
-            code for code in places_in(question)
+            code for code in asked
             if not any(names_place(e.text, code) for e in evidence)
-            and any(_place_kind(other) == _place_kind(code) and other not in places_in(question) for other in elsewhere)
+            and any(_place_kind(other) == _place_kind(code) for other in instead)
         )
 
     def unknown_phrases(self, question: str) -> list[str]:

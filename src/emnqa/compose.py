@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Sequence
 
-from .textspans import is_field, quotable_sentences, trim_span
+from .textspans import BULLETS, is_field, quotable_sentences, trim_span
 from .types import Answer, Citation, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
@@ -277,7 +277,7 @@ def _items_end(text: str, end: int, most: int) -> int:
 
 
 # The next line (blank lines skipped) when it is a bulleted item: its end.
-_NEXT_ITEM = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*[-•➤➢✓▪●◦·*>][ \t]*\S[^\n]*?(?=[ \t]*(?:\n|$))")
+_NEXT_ITEM = re.compile(rf"[ \t]*\n(?:[ \t]*\n)*[ \t]*[{re.escape(BULLETS)}][ \t]*\S[^\n]*?(?=[ \t]*(?:\n|$))")
 
 
 # Words opening a sentence that goes on from the one before it.
@@ -288,6 +288,8 @@ _LINKS = re.compile(
     r"in response|on the other hand|in contrast|by contrast|for this|to this end|accordingly|in particular|notably)\b",
     re.IGNORECASE,
 )
+
+
 def _continues(sentence: str, before: str, terms: Callable[[str], list[str]]) -> bool:
     """Whether a sentence leans on the one before it: it opens on a link
     ("This", "However", "As a result" ...) or on "The <thing>" the sentence

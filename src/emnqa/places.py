@@ -52,6 +52,15 @@ def _names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _forms() -> dict[str, tuple[str, ...]]:
+    """Place code -> its names."""
+    out: dict[str, list[str]] = {}
+    for name, code in _names().items():
+        out.setdefault(code, []).append(name)
+    return {code: tuple(names) for code, names in out.items()}
+
+
+@lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
     names = sorted(_names(), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
@@ -75,7 +84,7 @@ def names_place(text: str, code: str) -> bool:
     >>> names_place("the Brussels-Capital Region", "region:brussels"), names_place("Ireland", "IR")
     (True, False)
     """
-    forms = [name for name, c in _names().items() if c == code]
+    forms = _forms().get(code, ())
     folded = text.casefold()
     words = {w.casefold() for w in _WORD.findall(text) if w[:1].isupper()}
     for form in forms:

@@ -71,13 +71,17 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-_LEADING_MARK = re.compile(r"^(?:[-•➤➢✓▪●◦·*>]\s*)+")
+# The glyphs that open a bulleted line in the corpus's text.
+BULLETS = "-•➤➢✓▪●◦·*>"
+_LEADING_MARK = re.compile(rf"^(?:[{re.escape(BULLETS)}]\s*)+")
 # A footnote mark the splitter left at the start of the next sentence
 # ("... minors. ⁶¹ These decisions ..."): it belongs to the sentence before.
 _STRAY_MARK = re.compile(rf"^(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}\d]+⁾|\(\d{{1,2}}\))(?=\s|$)")
-
-
+# A footnote number the PDF lost the superscript of, alone after a line's
+# last sentence: "... aged 18 to 21. 63".
 _LOST_MARK = re.compile(r"\d{1,3}")
+
+
 _OPEN_END = re.compile(r"[^.:;!?…\s]\s*$")
 _CONTINUES = re.compile(r"^[a-z(]")
 # A field's label on a line of its own, its value on the next: "Publication
