@@ -7,6 +7,12 @@
 `answers` are short gold strings copied verbatim from the document; any one of
 them proves the answer. Follow-ups carry the conversation before them in
 `history`. Unanswerable questions have no answers and `answerable: false`.
+
+The train and test splits add three keys: `lang` ("fr" or "nl"; absent means
+English), `evidence` for an answerable item (the sentence that answers it:
+`{"doc", "text", "start", "end"}`, character offsets into the document's
+text), and `searches` for an unanswerable one (what was searched to confirm
+that the documents do not answer it).
 """
 
 from __future__ import annotations
@@ -20,12 +26,33 @@ from .errors import EmnqaError
 from .types import Turn
 
 QUESTION_TYPES = ("numeric", "date", "who", "what", "definition", "list", "why")
+LANGUAGES = ("en", "fr", "nl")
 ROLES = ("user", "assistant")
 _WS = re.compile(r"\s+")
 
 
 class QuestionSetError(EmnqaError):
     """A question file that does not follow the format."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence that answers a question: `text == document.text[start:end]`.
+
+    >>> Evidence("overview-2024", "39 615 applied.", 10, 25).overlaps(Evidence("overview-2024", "x", 20, 30))
+    True
+    """
+
+    doc: str
+    text: str
+    start: int
+    end: int
+
+    def overlaps(self, other: "Evidence") -> bool:
+        return self.doc == other.doc and self.start < other.end and other.start < self.end
+
+    def to_dict(self) -> dict:
+        return {"doc": self.doc, "text": self.text, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -37,12 +64,22 @@ class Question:
     answerable: bool
     type: str
     history: tuple[Turn, ...] = ()
+    lang: str = "en"
+    evidence: Evidence | None = None
+    searches: tuple[str, ...] = ()
 
     @property
     def is_followup(self) -> bool:
         return bool(self.history)
 
     def to_dict(self) -> dict:
+        extra: dict = {}
+        if self.lang != "en":
+            extra["lang"] = self.lang
+        if self.evidence is not None:
+            extra["evidence"] = self.evidence.to_dict()
+        if self.searches:
+            extra["searches"] = list(self.searches)
         return {
             "id": self.id,
             "question": self.question,
@@ -51,6 +88,7 @@ class Question:
             "answerable": self.answerable,
             "type": self.type,
             "history": [{"role": t.role, "content": t.content} for t in self.history],
+            **extra,
         }
 
 
@@ -123,6 +161,12 @@ def _question(data: object, where: str) -> Question:
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
             raise QuestionSetError(f"{where}: each history turn must be {{'role': 'user'|'assistant', 'content': str}}.")
         history.append(Turn(turn["role"], turn["content"]))
+    lang = data.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise QuestionSetError(f"{where}: lang {lang!r} is not one of {', '.join(LANGUAGES)}.")
+    searches = data.get("searches") or []
+    if not isinstance(searches, list) or not all(isinstance(s, str) and s.strip() for s in searches):
+        raise QuestionSetError(f"{where}: 'searches' must be a list of non-empty strings.")
     return Question(
         id=str(data["id"]),
         question=data["question"],
@@ -131,4 +175,24 @@ def _question(data: object, where: str) -> Question:
         answerable=answerable,
         type=data["type"],
         history=tuple(history),
+        lang=lang,
+        evidence=_evidence(data.get("evidence"), where),
+        searches=tuple(searches),
     )
+
+
+def _evidence(data: object, where: str) -> Evidence | None:
+    if data is None:
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("doc"), str)
+        or not isinstance(data.get("text"), str)
+        or not all(isinstance(data.get(k), int) and not isinstance(data.get(k), bool) for k in ("start", "end"))
+        or not 0 <= data["start"] < data["end"]
+    ):
+        raise QuestionSetError(
+            f"{where}: 'evidence' must be {{'doc': str, 'text': str, 'start': int, 'end': int}} with 0 <= start < end; "
+            "eval/locate_evidence.py DOC TEXT prints it."
+        )
+    return Evidence(data["doc"], data["text"], data["start"], data["end"])
