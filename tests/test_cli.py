@@ -142,7 +142,57 @@ def test_eval_writes_report_results_and_plot(fake_model, small_corpus, tmp_path,
     summary = json.loads(capsys.readouterr().out)
     assert set(summary["modes"]) == {"bm25", "dense", "hybrid", "assistant"}
     assert summary["modes"]["bm25"]["single_turn"]["hit@1"] == 1.0
-    assert {p.name for p in out.iterdir()} == {"report.md", "results.json", "hit_at_k.png"}
+    assert {p.name for p in out.iterdir()} == {"report.md", "results.json", "hit_at_k.png", "risk_coverage.png"}
+    assert summary["answers"]["overall"]["answer@1"] in (0.0, 1.0)
+
+
+def _split_files(eval_dir):
+    eval_dir.mkdir()
+    line = lambda qid, q, answers: json.dumps({  # noqa: E731
+        "id": qid, "question": q, "answers": answers, "doc": "asylum" if answers else None,
+        "answerable": bool(answers), "type": "numeric"})
+    (eval_dir / "train.jsonl").write_text(line("tr-1", "How many lodged an asylum application?", ["39 615"]) + "\n",
+                                          encoding="utf-8")
+    (eval_dir / "questions.jsonl").write_text(line("dv-1", "asylum applications count", ["39 615"]) + "\n",
+                                              encoding="utf-8")
+    (eval_dir / "test.jsonl").write_text(line("te-1", "Combien de demandes d'asile ?", ["39 615"]) + "\n"
+                                         + line("te-2", "Visa numbers in 2031?", []) + "\n", encoding="utf-8")
+
+
+def test_eval_split_all_reports_each_split_and_compare_pairs_two_runs(
+    fake_model, small_corpus, tmp_path, capsys, monkeypatch
+):
+    _split_files(tmp_path / "eval")
+    monkeypatch.setattr("emnqa.config.PROJECT_ROOT", tmp_path)
+    idx = str(tmp_path / "idx")
+    cli.main(["index", "--corpus", str(small_corpus), "--index", idx])
+    capsys.readouterr()
+    assert cli.main(["eval", "--split", "all", "--mode", "bm25", "--out", str(tmp_path / "a"), "--json",
+                     "--corpus", str(small_corpus), "--index", idx]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["splits"]) == {"train", "dev", "test"}
+    assert summary["splits"]["test"]["answers"]["overall"]["unanswerable_n"] == 1
+    report = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
+    assert "## By split" in report and "te-1" not in report and "te-2" not in report
+    assert cli.main(["eval", "--split", "test", "--mode", "bm25", "--out", str(tmp_path / "b"),
+                     "--corpus", str(small_corpus), "--index", idx]) == 0
+    capsys.readouterr()
+    assert cli.main(["eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "2 questions only in A and 0 only in B are left out; 2 are paired." in out
+    assert "test   abstention_recall" in out and "te-" not in out
+
+
+def test_eval_compare_of_a_missing_run_is_one_line(tmp_path, capsys):
+    assert cli.main(["eval", "--compare", str(tmp_path / "nope"), str(tmp_path / "nope2")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No evaluation run at" in err
+
+
+def test_eval_split_and_questions_cannot_be_combined(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["eval", "--split", "test", "--questions", str(tmp_path / "q.jsonl")])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
 
 
 def test_eval_with_a_broken_question_file_is_one_line(fake_model, small_corpus, tmp_path, capsys):

@@ -127,3 +127,65 @@ def test_duplicate_ids_are_refused(tmp_path):
     path.write_text(line + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(QuestionSetError, match="line 2: id 'x' is used twice"):
         load_questions(path)
+
+
+# Answers: what the reader sees first, and the groups figures are broken down by.
+
+from emnqa.evaluation import GROUPINGS, judge_answer, score_answers  # noqa: E402
+from emnqa.types import Answer, Citation, Hit  # noqa: E402
+
+
+def answer(question, quotes, abstained=False, confidence=0.5):
+    citations = tuple(Citation(n, Hit(chunk(f"c{n}", quote), 1.0, n), quote) for n, quote in enumerate(quotes, 1))
+    text = "\n".join(f"> {q} [{c.n}]" for q, c in zip(quotes, citations)) or "not covered"
+    return Answer(question.question, question.question, text, abstained, citations, (), question.type,
+                  confidence=confidence)
+
+
+def test_answer_at_1_reads_the_first_quote_and_answer_at_any_every_quote():
+    first = judge_answer(Q_NUM, answer(Q_NUM, ["In 2024, 39 615 people applied.", "Other."]))
+    later = judge_answer(Q_NUM, answer(Q_NUM, ["5 692 Palestinians applied.", "In 2024, 39\n615 people applied."]))
+    assert (first.answer_at_1, first.answer_any) == (True, True)
+    assert (later.answer_at_1, later.answer_any) == (False, True)
+    assert later.citation_precision == pytest.approx(0.5)
+    declined = judge_answer(Q_NUM, answer(Q_NUM, [], abstained=True))
+    assert (declined.answer_at_1, declined.answer_any, declined.right) == (False, False, False)
+    wrongly_answered = judge_answer(Q_NONE, answer(Q_NONE, ["In 2024, 39 615 people applied."]))
+    assert not wrongly_answered.right
+
+
+def test_answer_figures_are_broken_down_by_split_language_turn_and_type():
+    from dataclasses import replace
+
+    fr = replace(Q_NUM, id="q5", lang="fr", split="test")
+    runs = [
+        judge_answer(replace(Q_NUM, split="dev"), answer(Q_NUM, ["39 615 applied."], confidence=0.9)),
+        judge_answer(fr, answer(fr, ["Nothing here."], confidence=0.2)),
+        judge_answer(replace(Q_NONE, split="test"), answer(Q_NONE, [], abstained=True)),
+    ]
+    result = score_answers(runs)
+    assert set(result.groups) == set(GROUPINGS)
+    assert result.groups["lang"]["fr"]["answer@1"] == 0 and result.groups["lang"]["en"]["answer@1"] == 1
+    assert result.groups["split"]["test"]["abstention_recall"] == 1.0
+    assert result.overall["answer@1"] == pytest.approx(0.5)
+    # The two answers given: the confident one right, the other wrong.
+    assert result.overall["aurc"] == pytest.approx((1 / 3 * 0 + 1 / 3 * 0.5) / (2 / 3))
+    assert result.overall["coverage"] == pytest.approx(2 / 3)
+
+
+def test_a_held_out_split_is_reported_without_question_ids(tmp_path):
+    from dataclasses import replace
+
+    questions = [replace(q, split="test") for q in QUESTIONS] + [replace(Q_NUM, id="d1", split="dev")]
+    rankings = dict(RANKINGS)
+    result = run_mode("fake", lambda query, k: rankings[query][:k], questions, CHUNKS, k=10)
+    answers = score_answers([judge_answer(q, answer(q, ["Nothing."])) for q in questions])
+    paths = write_run([result], tmp_path / "run", {"questions": "splits", "k": 10}, answers)
+    report = paths["report"].read_text(encoding="utf-8")
+    assert "## By split" in report and "## Split `test` (held out" in report
+    held_out = report.split("## Split `test`")[1]
+    assert not any(q.id in held_out for q in QUESTIONS)
+    assert "d1" in report.split("## Split `test`")[0]  # dev's misses are named
+    assert paths["risk_coverage"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(paths["results"].read_text(encoding="utf-8"))
+    assert set(data["splits"]) == {"dev", "test"}

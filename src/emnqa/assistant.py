@@ -156,9 +156,10 @@ class Assistant:
             focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
         )
         abstain = self.weak(interpreted, evidence, asked=question)
+        confidence = evidence[0].score if evidence else 0.0
         evidence = with_item_dates(with_table_headers(self.with_notes(interpreted, qtype, evidence)), qtype)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
-        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
+        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence)
 
     def interpret(self, question: str, history: Sequence[Turn | dict] | None = None) -> str:
         """The question made self-contained from the conversation before it."""

@@ -61,8 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, help="index directory (default: ./index)")
     ask.set_defaults(run=_cmd_ask)
 
-    evaluate = sub.add_parser("eval", help="score retrieval and answers on a question set")
-    evaluate.add_argument("--questions", type=Path, help="question file (default: eval/questions.jsonl)")
+    evaluate = sub.add_parser("eval", help="score retrieval and answers on a question set, or compare two runs")
+    source = evaluate.add_mutually_exclusive_group()
+    source.add_argument("--split", choices=("train", "dev", "test", "all"),
+                        help="question split: train (eval/train.jsonl), dev (eval/questions.jsonl, the default), "
+                             "test (eval/test.jsonl, held out) or all three")
+    source.add_argument("--questions", type=Path, help="a question file instead of a split")
+    source.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"),
+                        help="compare two runs (directories `emnqa eval` wrote): differences and paired p-values")
     evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "assistant", "all"), default="all")
     evaluate.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
     evaluate.add_argument("--out", type=Path, help="output directory (default: eval/runs/<time>)")
@@ -212,26 +218,38 @@ def _cmd_eval(args) -> int:
 
     from .config import PROJECT_ROOT
     from .errors import InvalidQuery
-    from .eval_report import answer_summary, summary, write_run
+    from .eval_report import answer_summary, by_split, summary, write_run
     from .evaluation import EVAL_MODES, evaluate_index
     from .questions import load_questions
+    from .splits import SPLITS, load_splits
 
+    if args.compare:
+        return _compare(*args.compare, as_json=args.json)
     settings = _settings(args)
     if args.k <= 0:
         raise InvalidQuery(f"--k must be greater than 0. Currently it is {args.k}.")
-    path = args.questions or PROJECT_ROOT / "eval" / "questions.jsonl"
-    questions = load_questions(path)
+    if args.questions:
+        path = args.questions
+        questions = load_questions(path)
+        label = args.mode
+    else:
+        split = args.split or "dev"
+        names = list(SPLITS) if split == "all" else [split]
+        questions = load_splits(names, PROJECT_ROOT / "eval")
+        path = ", ".join(f"eval/{SPLITS[n]}" for n in names)
+        label = f"{split}-{args.mode}"
     _require_index(settings)
     modes = list(EVAL_MODES) if args.mode == "all" else [args.mode]
     started = time.perf_counter()
     results, answers = evaluate_index(settings, questions, modes, k=args.k, answers=True, say=_err)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or PROJECT_ROOT / "eval" / "runs" / f"{stamp}-{args.mode}"
+    out = args.out or PROJECT_ROOT / "eval" / "runs" / f"{stamp}-{label}"
     from .index import read_manifest
 
     manifest = read_manifest(settings.index_dir)
     meta = {
         "questions": str(path),
+        "split": None if args.questions else (args.split or "dev"),
         "index": str(settings.index_dir),
         "chunks": manifest.get("counts", {}).get("chunks"),
         "model": manifest.get("model", {}).get("name"),
@@ -243,25 +261,44 @@ def _cmd_eval(args) -> int:
     if args.json:
         print(json.dumps({"meta": meta, "modes": {r.mode: summary(r) for r in results},
                           "answers": answer_summary(answers) if answers else None,
+                          "splits": {name: {"modes": {r.mode: summary(r) for r in m},
+                                            "answers": answer_summary(a) if a else None}
+                                     for name, (m, a) in by_split(results, answers).items()},
                           "files": {k: str(v) for k, v in paths.items()}}, ensure_ascii=False))
         return 0
     width = max(len(m) for m in modes)
     print(f"{len(questions)} questions, k={args.k}: report {paths['report']}")
-    for r in results:
-        s, f = r.single_turn, r.followups
-        print(
-            f"  {r.mode:<{width}}  hit@1 {s.get('hit@1', 0):.3f}  hit@5 {s.get('hit@5', 0):.3f}  "
-            f"mrr@10 {s.get('mrr@10', 0):.3f}  ndcg@10 {s.get('ndcg@10', 0):.3f}  "
-            f"follow-up hit@5 {f.get('hit@5', 0):.3f}  p50 {r.latency['p50']:.0f} ms  p95 {r.latency['p95']:.0f} ms"
-        )
-    if answers:
-        o = answers.overall
-        print(
-            f"  answers  has gold {o.get('answer_has_gold', 0):.3f}  citation precision {o.get('citation_precision', 0):.3f}  "
-            f"quote fidelity {o.get('quote_fidelity', 0):.3f}  abstention recall {o.get('abstention_recall', 0):.3f}  "
-            f"false abstention {o.get('false_abstention', 0):.3f}  p50 {answers.latency['p50']:.0f} ms  "
-            f"p95 {answers.latency['p95']:.0f} ms"
-        )
+    for name, (split_modes, split_answers) in by_split(results, answers).items():
+        if name != "-":
+            print(f"split {name}:")
+        for r in split_modes:
+            s, f = r.single_turn, r.followups
+            print(
+                f"  {r.mode:<{width}}  hit@1 {s.get('hit@1', 0):.3f}  hit@5 {s.get('hit@5', 0):.3f}  "
+                f"mrr@10 {s.get('mrr@10', 0):.3f}  ndcg@10 {s.get('ndcg@10', 0):.3f}  "
+                f"follow-up hit@5 {f.get('hit@5', 0):.3f}  p50 {r.latency['p50']:.0f} ms  p95 {r.latency['p95']:.0f} ms"
+            )
+        if split_answers:
+            o = split_answers.overall
+            print(
+                f"  answers  answer@1 {o.get('answer@1', 0):.3f}  answer@any {o.get('answer@any', 0):.3f}  "
+                f"citation precision {o.get('citation_precision', 0):.3f}  quote fidelity {o.get('quote_fidelity', 0):.3f}  "
+                f"abstention recall {o.get('abstention_recall', 0):.3f}  false abstention {o.get('false_abstention', 0):.3f}  "
+                f"AURC {o.get('aurc', 0):.3f}  p50 {split_answers.latency['p50']:.0f} ms  "
+                f"p95 {split_answers.latency['p95']:.0f} ms"
+            )
+    return 0
+
+
+def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
+    from .compare import compare_runs, load_run, render, to_json
+
+    differences, changes, notes = compare_runs(load_run(run_a), load_run(run_b))
+    if as_json:
+        print(json.dumps(to_json(differences, changes, notes), ensure_ascii=False))
+    else:
+        print(f"A = {run_a}\nB = {run_b}")
+        print(render(differences, changes, notes))
     return 0
 
 

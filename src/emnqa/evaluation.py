@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .questions import Question, contains_gold
+from .selective import aurc, risk_coverage
 from .types import Chunk
 
 # The retrievers, and "assistant": what the assistant shows, i.e. hybrid
@@ -54,6 +55,9 @@ class ModeResult:
     curve: dict[str, float] = field(default_factory=dict)
     latency: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # grouping -> group -> means over its answerable questions (single-turn
+    # and follow-ups together, except under "turn"), with "n"
+    groups: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 def relevant_chunks(question: Question, chunks: Sequence[Chunk]) -> set[str]:
@@ -116,6 +120,14 @@ def score(mode: str, runs: list[QuestionRun]) -> ModeResult:
     for qtype in sorted({r.question.type for r in single}):
         of_type = [r for r in single if r.question.type == qtype]
         result.by_type[qtype] = {**_mean(of_type, METRICS), "n": len(of_type)}
+    result.groups = {
+        grouping: {
+            name: {**_mean(members, METRICS), "n": len(members)}
+            for name in sorted({group_of(r.question, grouping) for r in scored})
+            for members in [[r for r in scored if group_of(r.question, grouping) == name]]
+        }
+        for grouping in GROUPINGS
+    }
     latencies = sorted(r.latency_ms for r in runs)
     result.latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
     result.counts = {
@@ -134,8 +146,13 @@ def _ranx(runs: list[QuestionRun], metrics: Sequence[str]) -> dict[str, dict[str
     from ranx import Qrels, Run, evaluate
 
     qrels = Qrels({r.question.id: {cid: 1 for cid in r.relevant} or {"<none>": 1} for r in runs})
+    # A question nothing was retrieved for still needs an entry (ranx refuses
+    # an empty ranking): a placeholder that is never relevant.
     ranking = Run(
-        {r.question.id: {cid: float(len(r.retrieved) - i) for i, cid in enumerate(r.retrieved)} for r in runs}
+        {
+            r.question.id: {cid: float(len(r.retrieved) - i) for i, cid in enumerate(r.retrieved)} or {"<no hit>": 0.0}
+            for r in runs
+        }
     )
     names = {m: _ranx_name(m) for m in metrics}
     with warnings.catch_warnings():
@@ -220,7 +237,24 @@ def evaluate_index(
     return results, answer_result
 
 
-ANSWER_METRICS = ("answer_has_gold", "citation_precision", "quote_fidelity", "abstention_recall", "false_abstention")
+ANSWER_METRICS = (
+    "answer@1", "answer@any", "citation_precision", "quote_fidelity", "abstention_recall", "false_abstention", "aurc",
+)
+# The groups every figure is broken down by: the split, the question's
+# language, single-turn or follow-up, and its type.
+GROUPINGS = ("split", "lang", "turn", "type")
+
+
+def group_of(question: Question, grouping: str) -> str:
+    """The question's group under a grouping.
+
+    >>> q = Question("q", "Et en 2023 ?", ("1",), "d", True, "numeric", lang="fr", split="test")
+    >>> [group_of(q, g) for g in GROUPINGS]
+    ['test', 'fr', 'single-turn', 'numeric']
+    """
+    if grouping == "turn":
+        return "follow-up" if question.is_followup else "single-turn"
+    return getattr(question, grouping) or "-"
 
 
 @dataclass
@@ -230,9 +264,20 @@ class AnswerRun:
     question: Question
     answer: object  # emnqa.types.Answer
     latency_ms: float
-    has_gold: bool
+    answer_at_1: bool  # the first quote holds a gold string: what a reader sees first
+    answer_any: bool  # some quote holds a gold string
     citation_precision: float | None
     quote_fidelity: float | None
+
+    @property
+    def confidence(self) -> float | None:
+        return getattr(self.answer, "confidence", None)
+
+    @property
+    def right(self) -> bool:
+        """An answer a reader can rely on: the first quote holds the answer
+        to an answerable question; any answer to an unanswerable one is wrong."""
+        return self.question.answerable and self.answer_at_1
 
 
 @dataclass
@@ -242,6 +287,8 @@ class AnswerResult:
     followups: dict[str, float] = field(default_factory=dict)
     by_type: dict[str, dict[str, float]] = field(default_factory=dict)
     overall: dict[str, float] = field(default_factory=dict)
+    # grouping -> group -> means, e.g. groups["lang"]["fr"]["answer@1"]
+    groups: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     latency: dict[str, float] = field(default_factory=dict)
 
 
@@ -258,48 +305,75 @@ def quote_is_verbatim(quote: str, passage: str) -> bool:
 
 
 def judge_answer(question: Question, answer) -> AnswerRun:
-    """Score one answer: gold string in the answer, citations that hold a
-    gold string, quotes that are verbatim spans of their passages."""
+    """Score one answer: a gold string in the first quote and in any quote,
+    citations that hold a gold string, quotes that are verbatim spans of
+    their passages."""
     citations = list(answer.citations)
-    has_gold = (not answer.abstained) and bool(question.answers) and contains_gold(answer.text, question.answers)
+    answered = (not answer.abstained) and bool(question.answers)
+    at_1 = answered and bool(citations) and contains_gold(citations[0].quote, question.answers)
+    at_any = answered and contains_gold(answer.text, question.answers)
     precision = None
     if citations and question.answerable:
         precision = sum(contains_gold(c.passage.chunk.text, question.answers) for c in citations) / len(citations)
     fidelity = None
     if citations:
         fidelity = sum(quote_is_verbatim(c.quote, c.passage.chunk.text) for c in citations) / len(citations)
-    return AnswerRun(question, answer, answer.latency_ms, has_gold, precision, fidelity)
+    return AnswerRun(question, answer, answer.latency_ms, at_1, at_any, precision, fidelity)
+
+
+def answer_means(group: Sequence[AnswerRun]) -> dict[str, float]:
+    """The answer metrics of a group of questions: answer@1, answer@any,
+    citation precision and false abstention over its answerable questions,
+    abstention recall over its unanswerable ones, quote fidelity over every
+    answer given, and the AURC of the answers given, by confidence."""
+    answerable = [r for r in group if r.question.answerable]
+    unanswerable = [r for r in group if not r.question.answerable]
+    out: dict[str, float] = {"n": len(answerable), "unanswerable_n": len(unanswerable)}
+    if answerable:
+        out["answer@1"] = statistics.fmean(r.answer_at_1 for r in answerable)
+        out["answer@any"] = statistics.fmean(r.answer_any for r in answerable)
+        out["false_abstention"] = statistics.fmean(r.answer.abstained for r in answerable)
+        precisions = [r.citation_precision for r in answerable if r.citation_precision is not None]
+        if precisions:
+            out["citation_precision"] = statistics.fmean(precisions)
+    if unanswerable:
+        out["abstention_recall"] = statistics.fmean(r.answer.abstained for r in unanswerable)
+    fidelities = [r.quote_fidelity for r in group if r.quote_fidelity is not None]
+    if fidelities:
+        out["quote_fidelity"] = statistics.fmean(fidelities)
+    curve = answer_curve(group)
+    if curve:
+        out["aurc"] = aurc(curve)
+        out["coverage"] = curve[-1][0]
+    return out
+
+
+def answer_curve(group: Sequence[AnswerRun]) -> list[tuple[float, float]]:
+    """The risk-coverage curve of the answers given (those with a confidence)."""
+    given = [r for r in group if not r.answer.abstained and r.confidence is not None]
+    return risk_coverage([r.confidence for r in given], [r.right for r in given], total=len(group))
 
 
 def score_answers(runs: list[AnswerRun]) -> AnswerResult:
     result = AnswerResult(runs)
     answerable = [r for r in runs if r.question.answerable]
-    unanswerable = [r for r in runs if not r.question.answerable]
-
-    def means(group: list[AnswerRun]) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if group:
-            out["answer_has_gold"] = statistics.fmean(r.has_gold for r in group)
-            out["false_abstention"] = statistics.fmean(r.answer.abstained for r in group)
-            precisions = [r.citation_precision for r in group if r.citation_precision is not None]
-            if precisions:
-                out["citation_precision"] = statistics.fmean(precisions)
-        fidelities = [r.quote_fidelity for r in group if r.quote_fidelity is not None]
-        if fidelities:
-            out["quote_fidelity"] = statistics.fmean(fidelities)
-        out["n"] = len(group)
-        return out
-
-    result.single_turn = means([r for r in answerable if not r.question.is_followup])
-    result.followups = means([r for r in answerable if r.question.is_followup])
+    result.single_turn = answer_means([r for r in answerable if not r.question.is_followup])
+    result.followups = answer_means([r for r in answerable if r.question.is_followup])
     for qtype in sorted({r.question.type for r in answerable}):
-        result.by_type[qtype] = means([r for r in answerable if r.question.type == qtype and not r.question.is_followup])
-    overall = means(answerable)
-    fidelities = [r.quote_fidelity for r in runs if r.quote_fidelity is not None]
-    overall["quote_fidelity"] = statistics.fmean(fidelities) if fidelities else 1.0
-    overall["abstention_recall"] = statistics.fmean(r.answer.abstained for r in unanswerable) if unanswerable else 0.0
-    overall["unanswerable_n"] = len(unanswerable)
+        result.by_type[qtype] = answer_means(
+            [r for r in answerable if r.question.type == qtype and not r.question.is_followup]
+        )
+    overall = answer_means(runs)
+    overall.setdefault("quote_fidelity", 1.0)
+    overall.setdefault("abstention_recall", 0.0)
     result.overall = overall
+    result.groups = {
+        grouping: {
+            name: answer_means([r for r in runs if group_of(r.question, grouping) == name])
+            for name in sorted({group_of(r.question, grouping) for r in runs})
+        }
+        for grouping in GROUPINGS
+    }
     latencies = sorted(r.latency_ms for r in runs)
     result.latency = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
     return result

@@ -67,6 +67,7 @@ class Question:
     lang: str = "en"
     evidence: Evidence | None = None
     searches: tuple[str, ...] = ()
+    split: str = ""  # the split the question was loaded from ("train", "dev", "test"); not in the file
 
     @property
     def is_followup(self) -> bool:

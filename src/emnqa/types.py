@@ -207,6 +207,9 @@ class Answer:
     passages: tuple[Hit, ...]
     question_type: str = "other"
     latency_ms: float = 0.0
+    # How strongly the best quote answers: the composer's score of it (not a
+    # probability); an abstained answer keeps its best candidate's score.
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -228,4 +231,5 @@ class Answer:
                 for h in self.passages
             ],
             "latency_ms": round(self.latency_ms, 1),
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
