@@ -10,6 +10,10 @@ two is left out, by a rule that reads nothing but the offsets: the item whose
 split did not draw the sentence goes (a test item whose evidence is a
 sentence drawn for train; otherwise the train item). Nothing else is
 filtered: no item is kept or left out for what emnqa answers.
+
+Once the test split is frozen (its checksum pinned in eval/splits.json), it
+is read as it stands and never rewritten: only train is merged again, and a
+train item whose evidence overlaps a test item's is left out.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ def overlaps(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
 
 def main() -> int:
     drafts = {split: [q for w in writers for q in read(EVAL / "drafts" / f"{w}.jsonl")] for split, writers in WRITERS.items()}
+    frozen = (EVAL / "splits.json").exists()
+    if frozen:
+        drafts["test"] = read(EVAL / "test.jsonl")
     drawn = {
         split: {(r["doc"], r["start"], r["end"]) for w in writers for r in read(EVAL / "samples" / f"{w}.jsonl")}
         for split, writers in WRITERS.items()
@@ -45,11 +52,14 @@ def main() -> int:
     for t in drafts["test"]:
         for r in drafts["train"]:
             if span(t) and span(r) and overlaps(span(t), span(r)):
-                if span(t) in drawn["train"] and span(r) in drawn["train"]:
+                if not frozen and span(t) in drawn["train"] and span(r) in drawn["train"]:
                     out_test.add(t["id"])
                 else:
                     out_train.add(r["id"])
     for split, left_out in (("test", out_test), ("train", out_train)):
+        if split == "test" and frozen:
+            print(f"test: frozen at {len(drafts['test'])} items (eval/splits.json); not rewritten")
+            continue
         kept = [q for q in drafts[split] if q["id"] not in left_out]
         path = EVAL / f"{split}.jsonl"
         path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in kept), encoding="utf-8")
