@@ -13,7 +13,10 @@ filtered: no item is kept or left out for what emnqa answers.
 
 Once the test split is frozen (its checksum pinned in eval/splits.json), it
 is read as it stands and never rewritten: only train is merged again, and a
-train item whose evidence overlaps a test item's is left out.
+train item whose evidence overlaps a test item's is left out. So is a train
+item asking exactly what a test item asks (the same words after the same
+conversation): independent writers sometimes land on the same near miss
+("How many asylum applications did the Netherlands receive in 2024?").
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ def main() -> int:
                     out_test.add(t["id"])
                 else:
                     out_train.add(r["id"])
+    asked = lambda q: (" ".join(q["question"].lower().split()), tuple(" ".join(t["content"].lower().split()) for t in q["history"]))  # noqa: E731
+    test_asked = {asked(t) for t in drafts["test"] if t["id"] not in out_test}
+    out_train |= {r["id"] for r in drafts["train"] if asked(r) in test_asked}
     for split, left_out in (("test", out_test), ("train", out_train)):
         if split == "test" and frozen:
             print(f"test: frozen at {len(drafts['test'])} items (eval/splits.json); not rewritten")
@@ -63,7 +69,7 @@ def main() -> int:
         kept = [q for q in drafts[split] if q["id"] not in left_out]
         path = EVAL / f"{split}.jsonl"
         path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in kept), encoding="utf-8")
-        print(f"{split}: {len(kept)} items ({len(left_out)} of {len(drafts[split])} left out for shared evidence) -> {path}")
+        print(f"{split}: {len(kept)} items ({len(left_out)} of {len(drafts[split])} left out for shared evidence or a question test asks) -> {path}")
     return 0
 
 

@@ -171,7 +171,8 @@ def split_table(parts: dict) -> list[str]:
         shown = next((r for r in modes if r.mode == "assistant"), modes[0])
         o = part.overall if part else {}
         rows.append([
-            name, str(shown.counts["questions"]), str(shown.counts["unanswerable"]), str(shown.counts["followups"]),
+            name, str(shown.counts["questions"]), str(shown.counts["unanswerable"]),
+            str(sum(r.question.is_followup for r in shown.runs)),
             _f(shown.single_turn.get("hit@5")), _f(shown.single_turn.get("mrr@10")),
             *(_f(o.get(m)) for m in SPLIT_HEADLINE),
         ])
