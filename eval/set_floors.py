@@ -7,7 +7,9 @@ three decimals (a ceiling: plus one question's move, rounded up): hit@5 and
 answer rates move by 1/n, MRR by a move from rank 1 to 2 (0.5/n), citation
 precision by half a question. Floors only move up and ceilings only down:
 --write refuses to loosen one (edit floors.json by hand, and say why in
-eval/README.md, if a documented trade needs it).
+eval/README.md, if a documented trade needs it). A new version of the test
+split (eval/splits.json) is a new set of questions: its floors are set
+afresh.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def main() -> int:
     }
     path = EVAL / "floors.json"
     old = json.loads(path.read_text(encoding="utf-8"))
+    version = json.loads((EVAL / "splits.json").read_text(encoding="utf-8")).get(args.split, {}).get("version")
     looser = []
-    if old.get("split") == args.split:
+    if old.get("split") == args.split and old.get("split_version") == version:
         looser += [f"{m} {k}" for m, ks in new["modes"].items() for k, v in ks.items() if v < old["modes"].get(m, {}).get(k, 0)]
         looser += [k for k, v in new["answers"]["floors"].items() if v < old["answers"]["floors"].get(k, 0)]
         looser += [k for k, v in new["answers"]["ceilings"].items() if v > old["answers"]["ceilings"].get(k, 1)]
@@ -70,7 +73,7 @@ def main() -> int:
         print(f"would loosen: {', '.join(looser)}; floors only move up (not written)")
         return 1
     if args.write:
-        old.update({"split": args.split, "measured": {"run": data["meta"].get("created"), **measured}, **new})
+        old.update({"split": args.split, "split_version": version, "measured": {"run": data["meta"].get("created"), **measured}, **new})
         path.write_text(json.dumps(old, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written: {path}")
     return 0
