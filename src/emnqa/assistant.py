@@ -7,7 +7,6 @@ whether the evidence is strong enough, and compose the cited answer.
 
 from __future__ import annotations
 
-import bisect
 import re
 import time
 from dataclasses import dataclass, replace
@@ -16,9 +15,11 @@ from typing import Sequence
 
 import numpy as np
 
+from .answer.abstain import Query, decide, names_years
+from .answer.facts import CorpusFacts
 from .compose import (
-    ComposeParams, Evidence, adds_to, around, compose_answer, detect_question_type, gives_amount, select_evidence,
-    with_item_dates, with_table_headers,
+    ComposeParams, Evidence, adds_to, compose_answer, detect_question_type, select_evidence, with_item_dates,
+    with_table_headers,
 )
 from .config import Settings
 from .conversation import interpret_followup
@@ -31,10 +32,8 @@ from .glossary import Glossary
 from .index import ChunkIndex
 from .lexical import terms
 from .passages import join, passages
-from .places import names_place, places_in
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
-from .textspans import SUPERSCRIPT_DIGITS, years_in
 from .types import Answer, Chunk, Hit, Turn
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -45,26 +44,10 @@ _SUBJECT = re.compile(
     r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
     re.I,
 )
-# A footnote that only references a source: a note mark, then a web address
-# or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
-# ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
-_REFERENCE_NOTE = re.compile(
-    rf"^\s*(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}]+⁾|\(\d{{1,3}}\))\s.*"
-    r"(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
-    re.IGNORECASE | re.DOTALL,
-)
-# A negation in a question ("Why wasn't ..."), and one in a quote with the
-# five words after it ("decided not to conduct further selection missions").
-_NEGATIONS = r"\bnot|\bno longer|\bnever|\bneither|\bnor|n't"
-_NEGATION = re.compile(rf"(?:{_NEGATIONS}|\bwithout)\b", re.I)
-_NEGATED = re.compile(rf"({_NEGATIONS})\b((?:\W+\w+){{1,5}})", re.I)
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
-_LETTERS = re.compile(r"[^\W\d_]+")
 _PARTICLES = frozenset({"de", "van", "le", "der", "den"})
 _NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"  # Pieter, Jean-Marc
 _PERSON = re.compile(rf"\b{_NAME_WORD}(?: (?:(?:de|van|Van|De|le|der|den) )?{_NAME_WORD}){{1,2}}\b")
 # A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
-_QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
 
 
 @dataclass(frozen=True)
@@ -124,13 +107,12 @@ class Assistant:
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self.footnotes = Footnotes(index.chunks)
-        self._vocabulary = sorted(self.idf)
         self.glossary = Glossary(index.chunks)
         self._spelled: dict[frozenset[str], list[int]] = {}
-        self._folded = "\n".join(_fold(c.text) for c in index.chunks)
-        # Words the corpus writes in lower case somewhere ("office", "cross",
-        # "focus"): a capitalised name made only of other words is a person's.
-        self._lower_words = {w for c in index.chunks for w in _LETTERS.findall(c.text) if w.islower()}
+        # What the abstention rules know of the corpus; `abstain_off` names
+        # rules switched off (`emnqa eval --ablate`).
+        self.facts = CorpusFacts.build(index.chunks, self.idf, self.years)
+        self.abstain_off: frozenset[str] = frozenset()
 
     def ask(
         self,
@@ -155,11 +137,14 @@ class Assistant:
             self.definer(interpreted, qtype), self.dated(interpreted),
             focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
         )
-        abstain = self.weak(interpreted, evidence, asked=question)
+        verdict = decide(Query.read(question, interpreted), evidence, self.facts, self.params, self.abstain_off)
         confidence = evidence[0].score if evidence else 0.0
         evidence = with_item_dates(with_table_headers(self.with_notes(interpreted, qtype, evidence)), qtype)
-        answer = compose_answer(question, interpreted, qtype, evidence, hits, abstain, self.years)
-        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence)
+        answer = compose_answer(question, interpreted, qtype, evidence, hits, verdict.abstain, self.years)
+        return replace(
+            answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence,
+            abstain_reasons=verdict.reasons,
+        )
 
     def interpret(self, question: str, history: Sequence[Turn | dict] | None = None) -> str:
         """The question made self-contained from the conversation before it."""
@@ -260,15 +245,8 @@ class Assistant:
             return None
         return lambda e: self._names_years(e, years)
 
-    def _names_years(self, evidence: Evidence, years: Sequence[str], window: int | None = None) -> bool:
-        chunk = evidence.passage.chunk
-        near = years_in(around(evidence, self.params.year_window if window is None else window))
-        if near.issuperset(years):
-            return True
-        own = years_in(evidence.text)
-        if own and not own & set(years):
-            return False  # "In 2022, ..." is not about 2023, whatever its document's year
-        return (near | self._context_years(chunk, text=False)).issuperset(years)
+    def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
+        return names_years(evidence, years, self.params.year_window, self.facts)
 
     def definer(self, question: str, qtype: str):
         """For a what-is question about a name the lexicon knows (CALL,
@@ -352,13 +330,7 @@ class Assistant:
         years = set(_YEAR.findall(question))
         if not years:
             return list(hits)
-        return [h for h in hits[: self.params.passages] if self._context_years(h.chunk).issuperset(years)]
-
-    def _context_years(self, chunk: Chunk, text: bool = True) -> set[str]:
-        """The years a passage is about: named in its text (with `text`), its
-        section path or its document's year (not a web address's or an
-        access date's)."""
-        return years_in(" ".join((chunk.text if text else "", *chunk.section_path, self.years.get(chunk.doc_id, ""))))
+        return [h for h in hits[: self.params.passages] if self.facts.context_years(h.chunk).issuperset(years)]
 
     def persons(self, text: str) -> list[str]:
         """The people a text names: two or three capitalised words (with
@@ -368,124 +340,9 @@ class Assistant:
         out = []
         for match in _PERSON.finditer(text):
             words = [w for w in re.split(r"[\s-]+", match.group(0)) if w.lower() not in _PARTICLES]
-            if len(words) >= 2 and not any(w.lower() in self._lower_words for w in words):
+            if len(words) >= 2 and not any(w.lower() in self.facts.lower_words for w in words):
                 out.append(match.group(0))
         return out
-
-    def weak(self, question: str, evidence: Sequence[Evidence], asked: str | None = None) -> bool:
-        """Whether to say "not covered": the best sentence covers too little
-        of the question, or the question names a year that neither the best
-        sentence, the sentences next to it (ComposeParams.year_window), its
-        section nor its document's year names, or a how-many question's best
-        quote (with the sentence after it, when quoted) gives no figure, or
-        its own sentence (section, document) does not name the asked year
-        (ComposeParams.figure_year_window), or the question has a name the
-        corpus does not know at all, or the user (`asked`: their own words,
-        before a follow-up is interpreted) names a country or Belgian region
-        the best quote's passage never names (`elsewhere`), or the best quote
-        to a why-question denies its premise (`denies`), or the best quote is
-        a footnote that only references a source (a web address, an access
-        date): the documents offer no statement that answers."""
-        if not evidence:
-            return True
-        best = evidence[0]
-        own = asked if asked is not None else question
-        if self.params.same_place and (self.elsewhere(own, best) or self.swapped_places(own, evidence)):
-            return True
-        if best.coverage < self.params.min_coverage:
-            return True
-        years = _YEAR.findall(question)
-        if not self._names_years(best, years):
-            return True
-        if detect_question_type(question) == "quantity":
-            if self.params.need_amount:
-                following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
-                if not any(gives_amount(e.text, question) for e in [best, *following]):
-                    return True
-            # A figure is for the year its own sentence (or section, or
-            # document) names: "Initially set to conclude in March 2024, the
-            # project was extended to the end of 2025" gives no 2025 count
-            # to the sentence before it.
-            if not self._names_years(best, years, window=self.params.figure_year_window):
-                return True
-        if self.params.negated_premise and self.denies(own, best):
-            return True
-        if self.params.no_reference_answers and _REFERENCE_NOTE.search(best.text):
-            return True  # the best the documents offer is a source's reference, not a statement
-        return bool(self.unknown_names(question) or self.unknown_phrases(question))
-
-    def denies(self, question: str, evidence: Evidence) -> bool:
-        """Whether the best quote to a why-question says that what the
-        question takes for granted did not happen: "Why did Belgium step up
-        its selection missions?" against "Belgium also decided not to
-        conduct further selection missions". A negation followed, within
-        five words, by one of the question's own terms; a question that is
-        itself negative ("Why wasn't the boat stopped?") is left alone."""
-        if detect_question_type(question) != "why" or _NEGATION.search(question):
-            return False
-        asked = set(_terms(question))
-        return any(asked & set(_terms(m.group(2))) for m in _NEGATED.finditer(evidence.text))
-
-    def elsewhere(self, question: str, evidence: Evidence) -> list[str]:
-        """The countries and Belgian regions the question names that the
-        evidence's passage (its text, section path or document title) does
-        not: "When was Georgia put on the list?" is not answered by a
-        passage about Moldova."""
-        passage = evidence.passage
-        context = " ".join((passage.chunk.text, *passage.chunk.section_path, passage.title))
-        return sorted(code for code in places_in(question) if not names_place(context, code))
-
-    def swapped_places(self, question: str, evidence: Sequence[Evidence]) -> list[str]:
-        """The places the question names that none of the quotes names while
-        the best quote names another place of the same kind: "Why did the
-        Walloon Region introduce a bilingual programme?" answered with "the
-        bilingual civic integration programme in Brussels" (the passage may
-        still name Wallonia elsewhere)."""
-        if not evidence:
-            return []
-        asked = places_in(question)
-        instead = places_in(evidence[0].text) - asked
-        return sorted(
-            code for code in asked
-            if not any(names_place(e.text, code) for e in evidence)
-            and any(_place_kind(other) == _place_kind(code) for other in instead)
-        )
-
-    def unknown_phrases(self, question: str) -> list[str]:
-        """Phrases the question puts in quotes ("How does the glossary define
-        a 'climate refugee'?") that the corpus never uses: the very thing
-        asked about is not in the documents."""
-        return [p for p in _QUOTED.findall(question) if _fold(p) not in self._folded]
-
-    def unknown_names(self, question: str) -> list[str]:
-        """Capitalised words of the question (past its first word) that occur
-        nowhere in the corpus: a country, body or person it does not cover.
-        A two-letter abbreviation (ID) is no name, and an adjective of a
-        place the corpus names is known ("West African": Africa)."""
-        words = _CAPITALISED.findall(question)[1:] if question[:1].isupper() else _CAPITALISED.findall(question)
-        return [w for w in words if len(w) > 2 and _terms(w) and not any(self._known(t) for t in _terms(w))]
-
-    def _known(self, term: str) -> bool:
-        """A corpus term, or one sharing its first letters with a corpus term
-        (african: africa), found by bisecting the sorted vocabulary."""
-        if term in self.idf:
-            return True
-        if len(term) < 6:
-            return False
-        stem = term[: max(5, len(term) - 3)]
-        at = bisect.bisect_left(self._vocabulary, stem)
-        return at < len(self._vocabulary) and self._vocabulary[at].startswith(stem)
-
-
-def _place_kind(code: str) -> str:
-    """The kind of place a code stands for: a Belgian region (or community), or a country."""
-    return code.split(":", 1)[0] if ":" in code else "country"
-
-
-def _fold(text: str) -> str:
-    """Lower case, runs of white space and hyphens as one space (a PDF
-    line break splits "so-\ncial"), curly apostrophes straight."""
-    return re.sub(r"[\s\-‐–]+", " ", text.lower().replace("’", "'"))
 
 
 def _terms(text: str) -> list[str]:

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--questions", type=Path, help="a question file instead of a split")
     source.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"),
                         help="compare two runs (directories `emnqa eval` wrote): differences and paired p-values")
+    evaluate.add_argument("--ablate", action="store_true",
+                          help="answer with each abstention rule and quote-extension step switched off in turn and "
+                               "print what each earns (default splits: dev and test)")
     evaluate.add_argument("--mode", choices=("bm25", "dense", "hybrid", "assistant", "all"), default="all")
     evaluate.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
     evaluate.add_argument("--out", type=Path, help="output directory (default: eval/runs/<time>)")
@@ -235,10 +238,14 @@ def _cmd_eval(args) -> int:
     else:
         split = args.split or "dev"
         names = list(SPLITS) if split == "all" else [split]
+        if args.ablate and not args.split:
+            names = ["dev", "test"]
         questions = load_splits(names, PROJECT_ROOT / "eval")
         path = ", ".join(f"eval/{SPLITS[n]}" for n in names)
         label = f"{split}-{args.mode}"
     _require_index(settings)
+    if args.ablate:
+        return _ablate(settings, questions)
     modes = list(EVAL_MODES) if args.mode == "all" else [args.mode]
     started = time.perf_counter()
     results, answers = evaluate_index(settings, questions, modes, k=args.k, answers=True, say=_err)
@@ -287,6 +294,15 @@ def _cmd_eval(args) -> int:
                 f"AURC {o.get('aurc', 0):.3f}  p50 {split_answers.latency['p50']:.0f} ms  "
                 f"p95 {split_answers.latency['p95']:.0f} ms"
             )
+    return 0
+
+
+def _ablate(settings, questions) -> int:
+    from .ablation import ablate, render
+    from .assistant import Assistant
+
+    results = ablate(Assistant(settings), questions, say=_err)
+    print(render(results))
     return 0
 
 

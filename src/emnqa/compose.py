@@ -92,7 +92,6 @@ class ComposeParams:
     second_ratio: float = 0.6  # a further quote needs this share of the best score
     rank_weight: float = 0.15  # prior for sentences of better-ranked passages
     cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
-    min_coverage: float = 0.0  # below this share of the question's weighted terms: abstain
     similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
     short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term; not a field's value)
     neighbour_ratio: float = 0.5  # the sentence after the best one joins the quote above this share

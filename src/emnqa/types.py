@@ -210,6 +210,9 @@ class Answer:
     # How strongly the best quote answers: the composer's score of it (not a
     # probability); an abstained answer keeps its best candidate's score.
     confidence: float | None = None
+    # Why the answer says "not covered": the abstention rules that fired
+    # (emnqa.answer.abstain); empty when it answers.
+    abstain_reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -232,4 +235,5 @@ class Answer:
             ],
             "latency_ms": round(self.latency_ms, 1),
             "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "abstain_reasons": list(self.abstain_reasons),
         }

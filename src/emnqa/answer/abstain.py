@@ -1,0 +1,282 @@
+"""Whether to say "not covered", and why: each rule a small pure function.
+
+A rule reads the query (the user's own words and the interpreted question),
+the evidence the composer chose (best first) and what is known of the corpus,
+and returns a reason, or None when it has nothing against the answer.
+`decide` runs them all and returns a `Verdict`: abstain when any rule gives a
+reason, with every reason given. `emnqa eval --ablate` switches the rules off
+one at a time to show what each earns.
+
+>>> from emnqa.types import Chunk, Hit
+>>> text = "In 2024, the corridor brought 250 people to Belgium."
+>>> best = Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 0.5)
+>>> facts = CorpusFacts.build([], ["corridor", "brought", "peopl", "belgium"], {})
+>>> decide(Query.read("How many did the corridor bring in 2025?"), [best], facts)
+Verdict(abstain=True, reasons=('year_not_near: 2025', 'figure_other_year: 2025'))
+>>> decide(Query.read("How many did the corridor bring in 2024?"), [best], facts).abstain
+False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..compose import ComposeParams, Evidence, around, detect_question_type, gives_amount
+from ..lexical import terms
+from ..places import names_place, places_in
+from ..textspans import SUPERSCRIPT_DIGITS, years_in
+from .facts import CorpusFacts, fold
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# A footnote that only references a source: a note mark, then a web address
+# or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
+# ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
+REFERENCE_NOTE = re.compile(
+    rf"^\s*(?:[{SUPERSCRIPT_DIGITS}]+|⁽[{SUPERSCRIPT_DIGITS}]+⁾|\(\d{{1,3}}\))\s.*"
+    r"(?:https?://|www\.|\blast accessed\b|\baccessed on\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+# A negation in a question ("Why wasn't ..."), and one in a quote with the
+# five words after it ("decided not to conduct further selection missions").
+_NEGATIONS = r"\bnot|\bno longer|\bnever|\bneither|\bnor|n't"
+_NEGATION = re.compile(rf"(?:{_NEGATIONS}|\bwithout)\b", re.I)
+_NEGATED = re.compile(rf"({_NEGATIONS})\b((?:\W+\w+){{1,5}})", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+# A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
+_QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the answering stage reads it: the user's own words
+    (`asked`), the question made self-contained from the conversation
+    (`text`), its type and the years it names.
+
+    >>> Query.read("And in 2023?", "How many applied in 2023?")
+    Query(asked='And in 2023?', text='How many applied in 2023?', qtype='quantity', years=('2023',))
+    """
+
+    asked: str
+    text: str
+    qtype: str
+    years: tuple[str, ...]
+
+    @classmethod
+    def read(cls, asked: str, text: str | None = None) -> "Query":
+        text = asked if text is None else text
+        return cls(asked, text, detect_question_type(text), tuple(_YEAR.findall(text)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the answer is "not covered", and the reasons the rules gave."""
+
+    abstain: bool
+    reasons: tuple[str, ...] = ()
+
+
+def names_years(evidence: Evidence, years: Sequence[str], window: int, facts: CorpusFacts) -> bool:
+    """Whether the asked years are named within `window` sentences of the
+    quote, or (unless the quote names another year) by its section or its
+    document: a figure for 2022 never answers a question about 2023.
+
+    >>> from emnqa.types import Chunk, Hit
+    >>> text = "In 2022, 10 came. Then 2023 began."
+    >>> e = Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, 17, 1.0, 1.0)
+    >>> facts = CorpusFacts.build([], [], {"d": "2023"})
+    >>> names_years(e, ["2023"], 1, facts), names_years(e, ["2023"], 0, facts)
+    (True, False)
+    """
+    near = years_in(around(evidence, window))
+    if near.issuperset(years):
+        return True
+    own = years_in(evidence.text)
+    if own and not own & set(years):
+        return False  # "In 2022, ..." is not about 2023, whatever its document's year
+    return (near | facts.context_years(evidence.passage.chunk, text=False)).issuperset(years)
+
+
+Rule = Callable[[Query, Sequence[Evidence], CorpusFacts, ComposeParams], "str | None"]
+
+
+def other_place(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """A country or Belgian region the user names (their own words, not a
+    follow-up's carried ones) that the best quote's passage (text, section
+    path, title) never names: "When was Georgia put on the list?" is not
+    answered from the Moldova passage.
+
+    >>> from emnqa.types import Chunk, Hit
+    >>> text = "Moldova was added to the list of safe countries."
+    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> other_place(Query.read("And when was Georgia added?"), e, None, ComposeParams())
+    'other_place: GE'
+    >>> other_place(Query.read("And Moldovan applicants?"), e, None, ComposeParams()) is None
+    True
+    """
+    if not params.same_place:
+        return None
+    passage = evidence[0].passage
+    context = " ".join((passage.chunk.text, *passage.chunk.section_path, passage.title))
+    missing = sorted(code for code in places_in(query.asked) if not names_place(context, code))
+    return f"other_place: {', '.join(missing)}" if missing else None
+
+
+def swapped_place(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """A place the user names that no quote names, while the best quote names
+    another place of the same kind: "Why did the Walloon Region introduce a
+    bilingual programme?" answered with Brussels' programme.
+
+    >>> from emnqa.types import Chunk, Hit
+    >>> text = "The bilingual civic integration programme in Brussels started."
+    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> swapped_place(Query.read("Why did the Walloon Region introduce it?"), e, None, ComposeParams())
+    'swapped_place: region:wallonia'
+    """
+    if not params.same_place:
+        return None
+    asked = places_in(query.asked)
+    instead = places_in(evidence[0].text) - asked
+    swapped = sorted(
+        code for code in asked
+        if not any(names_place(e.text, code) for e in evidence)
+        and any(_place_kind(other) == _place_kind(code) for other in instead)
+    )
+    return f"swapped_place: {', '.join(swapped)}" if swapped else None
+
+
+def year_not_near(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """The question names a year that neither the best quote, the sentences
+    next to it (`year_window`), its section nor its document names."""
+    if names_years(evidence[0], query.years, params.year_window, facts):
+        return None
+    return f"year_not_near: {', '.join(query.years)}"
+
+
+def no_figure(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """A how-many question whose best quote (with the sentence after it, when
+    quoted) gives no figure of the asked kind (a count, money, a share)."""
+    if query.qtype != "quantity" or not params.need_amount:
+        return None
+    best = evidence[0]
+    following = [e for e in evidence[1:2] if e.passage is best.passage and e.start >= best.end]
+    if any(gives_amount(e.text, query.text) for e in [best, *following]):
+        return None
+    return "no_figure"
+
+
+def figure_other_year(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """A how-many answer's figure counts for the year its own sentence (or
+    section, or document) names: "the project was extended to the end of
+    2025" gives no 2025 count to the 250 people of the sentence before."""
+    if query.qtype != "quantity" or names_years(evidence[0], query.years, params.figure_year_window, facts):
+        return None
+    return f"figure_other_year: {', '.join(query.years)}"
+
+
+def premise_denied(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """The best quote to a why-question says that what the question takes
+    for granted did not happen: a negation followed, within five words, by
+    one of the question's own terms. A negative question is left alone.
+
+    >>> from emnqa.types import Chunk, Hit
+    >>> text = "Belgium also decided not to conduct further selection missions."
+    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> premise_denied(Query.read("Why did Belgium increase its selection missions?"), e, None, ComposeParams())
+    'premise_denied'
+    >>> premise_denied(Query.read("Why did Belgium not conduct selection missions?"), e, None, ComposeParams()) is None
+    True
+    """
+    own = query.asked
+    if not params.negated_premise or detect_question_type(own) != "why" or _NEGATION.search(own):
+        return None
+    asked = set(terms(own))
+    if any(asked & set(terms(m.group(2))) for m in _NEGATED.finditer(evidence[0].text)):
+        return "premise_denied"
+    return None
+
+
+def reference_only(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """The best quote is a footnote that only references a source (a note
+    mark, then a web address or an access date), not a statement.
+
+    >>> from emnqa.types import Chunk, Hit
+    >>> text = "⁹² Regulation (EU) 2018/1240, https://eur-lex.europa.eu/eli/reg/2018/1240/oj"
+    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> reference_only(Query.read("From when do travellers need ETIAS?"), e, None, ComposeParams())
+    'reference_only'
+    """
+    if params.no_reference_answers and REFERENCE_NOTE.search(evidence[0].text):
+        return "reference_only"
+    return None
+
+
+def unknown_name(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """Capitalised words of the question (past its first word) that occur
+    nowhere in the corpus: a country, body or person it does not cover. A
+    two-letter abbreviation (ID) is no name, and an adjective of a place the
+    corpus names is known ("West African": Africa).
+
+    >>> facts = CorpusFacts.build([], ["west", "africa", "moroccan", "permit", "nation"], {})
+    >>> unknown_name(Query.read("How many permits went to Canadian nationals?"), [], facts, ComposeParams())
+    'unknown_name: Canadian'
+    >>> unknown_name(Query.read("Which West African and Moroccan ID projects?"), [], facts, ComposeParams()) is None
+    True
+    """
+    question = query.text
+    words = _CAPITALISED.findall(question)[1:] if question[:1].isupper() else _CAPITALISED.findall(question)
+    unknown = [w for w in words if len(w) > 2 and terms(w) and not any(facts.known(t) for t in terms(w))]
+    return f"unknown_name: {', '.join(unknown)}" if unknown else None
+
+
+def unknown_phrase(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, params: ComposeParams) -> str | None:
+    """A phrase the question puts in quotes that the corpus never uses: the
+    very thing asked about is not in the documents.
+
+    >>> facts = CorpusFacts((), "the cumul contribution system", {})
+    >>> unknown_phrase(Query.read("What is a 'golden visa'?"), [], facts, ComposeParams())
+    'unknown_phrase: golden visa'
+    >>> unknown_phrase(Query.read("What is 'Cumul'?"), [], facts, ComposeParams()) is None
+    True
+    """
+    unknown = [p for p in _QUOTED.findall(query.text) if fold(p) not in facts.folded]
+    return f"unknown_phrase: {', '.join(unknown)}" if unknown else None
+
+
+# The rules in the order they are reported. Each is switched off by name in
+# `decide(..., off=...)` (and `emnqa eval --ablate`).
+RULES: dict[str, Rule] = {
+    "other_place": other_place,
+    "swapped_place": swapped_place,
+    "year_not_near": year_not_near,
+    "no_figure": no_figure,
+    "figure_other_year": figure_other_year,
+    "premise_denied": premise_denied,
+    "reference_only": reference_only,
+    "unknown_name": unknown_name,
+    "unknown_phrase": unknown_phrase,
+}
+
+
+def decide(
+    query: Query,
+    evidence: Sequence[Evidence],
+    facts: CorpusFacts,
+    params: ComposeParams = ComposeParams(),
+    off: frozenset[str] = frozenset(),
+) -> Verdict:
+    """Abstain when there is no evidence or any rule (not switched `off`)
+    gives a reason; every reason is kept."""
+    if not evidence:
+        return Verdict(True, ("no_evidence",))
+    reasons = tuple(
+        reason for name, rule in RULES.items() if name not in off
+        for reason in [rule(query, evidence, facts, params)] if reason
+    )
+    return Verdict(bool(reasons), reasons)
+
+
+def _place_kind(code: str) -> str:
+    """The kind of place a code stands for: a Belgian region (or community), or a country."""
+    return code.split(":", 1)[0] if ":" in code else "country"

@@ -1,0 +1,68 @@
+"""What the answering stage knows of the corpus, as data: built once from the
+index, then read by pure functions (no callbacks into the assistant)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..textspans import years_in
+from ..types import Chunk
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, runs of white space and hyphens as one space (a PDF
+    line break splits "so-\\ncial"), curly apostrophes straight.
+
+    >>> fold("So-\\ncial  Welfare’s")
+    "so cial welfare's"
+    """
+    return re.sub(r"[\s\-‐–]+", " ", text.lower().replace("’", "'"))
+
+
+@dataclass(frozen=True)
+class CorpusFacts:
+    """The corpus's vocabulary (BM25's stemmed terms, sorted), its text
+    folded, the words it writes in lower case somewhere, and each document's
+    year.
+
+    >>> facts = CorpusFacts.build([], ["africa", "asylum"], {"d": "2024"})
+    >>> facts.known("asylum"), facts.known("african"), facts.known("canadian")
+    (True, True, False)
+    """
+
+    vocabulary: tuple[str, ...]
+    folded: str
+    doc_years: Mapping[str, str] = field(default_factory=dict)
+    lower_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], terms: Iterable[str], doc_years: Mapping[str, str]) -> "CorpusFacts":
+        return cls(
+            vocabulary=tuple(sorted(terms)),
+            folded="\n".join(fold(c.text) for c in chunks),
+            doc_years=dict(doc_years),
+            lower_words=frozenset(w for c in chunks for w in _LETTERS.findall(c.text) if w.islower()),
+        )
+
+    def known(self, term: str) -> bool:
+        """A corpus term, or one sharing its first letters with a corpus term
+        (african: africa), found by bisecting the sorted vocabulary."""
+        at = bisect.bisect_left(self.vocabulary, term)
+        if at < len(self.vocabulary) and self.vocabulary[at] == term:
+            return True
+        if len(term) < 6:
+            return False
+        stem = term[: max(5, len(term) - 3)]
+        at = bisect.bisect_left(self.vocabulary, stem)
+        return at < len(self.vocabulary) and self.vocabulary[at].startswith(stem)
+
+    def context_years(self, chunk: Chunk, text: bool = True) -> set[str]:
+        """The years a passage is about: named in its text (with `text`), its
+        section path or its document's year (not a web address's or an
+        access date's)."""
+        return years_in(" ".join((chunk.text if text else "", *chunk.section_path, self.doc_years.get(chunk.doc_id, ""))))
