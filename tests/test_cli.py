@@ -201,3 +201,19 @@ def test_eval_with_a_broken_question_file_is_one_line(fake_model, small_corpus, 
     assert cli.main(["eval", "--questions", str(questions), "--index", str(tmp_path / "idx")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "q.jsonl line 1 has no 'question'" in err
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("EMNQA_TOP_K", "-3", "EMNQA_TOP_K must be at least 1. Currently it is -3."),
+        ("EMNQA_EMBED_BACKEND", "gpu", "EMNQA_EMBED_BACKEND must be one of torch, onnx, onnx-int8. Currently it is 'gpu'."),
+        ("EMNQA_PORT", "70000", "EMNQA_PORT must be at most 65535. Currently it is 70000."),
+        ("EMNQA_CHUNK_TOKENS", "many", "EMNQA_CHUNK_TOKENS must be a whole number. Currently it is 'many'."),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, tmp_path, capsys, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    assert cli.main(["ask", "How many applied?", "--index", str(tmp_path / "idx")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"emnqa: {message}\n"

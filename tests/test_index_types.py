@@ -61,9 +61,10 @@ def test_faiss_index_setting_is_built_recorded_and_checked(tmp_path):
     status, why = index_status(flat)
     assert status == "stale" and "faiss_index='flat'" in why
     assert not build(flat, embedder_factory=FakeEmbedder, progress=False).up_to_date
-    with pytest.raises(EmnqaError, match="faiss_index must be one of flat, hnsw, ivf. Currently it is 'annoy'"):
-        build(Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "idx", model_name="fake/keyword-bag",
-                                faiss_index="annoy"), embedder_factory=FakeEmbedder, progress=False)
+    # An unknown kind is refused as soon as the settings are read, before any build.
+    with pytest.raises(EmnqaError, match="EMNQA_FAISS_INDEX must be one of flat, hnsw, ivf. Currently it is 'annoy'"):
+        Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "idx", model_name="fake/keyword-bag",
+                          faiss_index="annoy")
 
 
 def test_ivf_of_a_tiny_or_empty_corpus_still_searches(tmp_path, vectors):

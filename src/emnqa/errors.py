@@ -7,6 +7,10 @@ class EmnqaError(Exception):
     """Base of every error emnqa raises on purpose."""
 
 
+class ConfigError(EmnqaError):
+    """A setting (an EMNQA_* variable or a value passed in) that cannot be used."""
+
+
 class CorpusError(EmnqaError):
     """The corpus directory or its manifest cannot be used."""
 
