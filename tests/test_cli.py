@@ -28,6 +28,22 @@ def test_search_finds_the_2024_asylum_figure_in_the_top_three(real_index_dir, ca
 
 
 @pytest.mark.model
+def test_search_reads_what_ask_reads_by_default_and_each_retriever_on_request(real_index_dir, capsys):
+    ranked = {}
+    for mode in ("assistant", "hybrid", "dense", "bm25"):
+        argv = ["search", QUESTION, "-k", "10", "--json", "--index", str(real_index_dir)]
+        assert cli.main(argv + ([] if mode == "assistant" else ["--mode", mode])) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["mode"] == mode
+        ranked[mode] = [p["chunk_id"] for p in out["passages"]]
+    # The default gives the passages `ask` quotes from: widened, so a passage
+    # may hold several chunks ("a+b"); a retriever alone returns chunks.
+    assert any("+" in cid for cid in ranked["assistant"])
+    assert not any("+" in cid for mode in ("hybrid", "dense", "bm25") for cid in ranked[mode])
+    assert ranked["dense"] != ranked["bm25"]
+
+
+@pytest.mark.model
 def test_search_plain_output_names_title_and_section(real_index_dir, capsys):
     assert cli.main(["search", QUESTION, "-k", "2", "--index", str(real_index_dir)]) == 0
     out = capsys.readouterr().out

@@ -1,10 +1,12 @@
 """What each abstention rule and quote-extension step earns: the answers
 scored with everything on, then with each one switched off in turn.
 
-A rule earns its place when switching it off loses abstentions on
-unanswerable questions (abstention recall falls) without winning back as
-many answerable ones (false abstention rises less); an extension step, when
-switching it off loses answers (answer@1, answer@any). Every difference
+The first column, `net`, is what a reader gets: +1 for an answer whose
+quotes hold the fact, 0 for "not covered", -1 for an answer that does not
+hold it (to an answerable question, or any answer to an unanswerable one).
+A rule that declines answerable questions is not at fault when the answers
+it withholds were wrong: `net` counts that, false abstention does not. A
+rule or step earns its place when switching it off lowers `net`. Every difference
 comes with the p-value of a paired randomisation test over the questions
 (emnqa.compare), so a one-question move is seen as the noise it is.
 
@@ -26,7 +28,7 @@ from .questions import Question
 # Quote-extension steps with a switch in ComposeParams, and the value that
 # turns each off.
 EXTENSIONS = {"notes": "none", "antecedent": False, "list_items": 0}
-METRICS = ("abstention_recall", "false_abstention", "answer@1", "answer@any")
+METRICS = ("net", "abstention_recall", "false_abstention", "answer@1", "answer@any")
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,13 @@ class Ablation:
 def per_question(runs: Sequence[AnswerRun]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for r in runs:
+        declined = r.answer.abstained
         if r.question.answerable:
             out[r.question.id] = {"answer@1": float(r.answer_at_1), "answer@any": float(r.answer_any),
-                                  "false_abstention": float(r.answer.abstained)}
+                                  "false_abstention": float(declined),
+                                  "net": 0.0 if declined else (1.0 if r.answer_any else -1.0)}
         else:
-            out[r.question.id] = {"abstention_recall": float(r.answer.abstained)}
+            out[r.question.id] = {"abstention_recall": float(declined), "net": 0.0 if declined else -1.0}
     return out
 
 
@@ -95,7 +99,7 @@ def ablate(assistant, questions: Sequence[Question], say: Callable[[str], None] 
 def render(results: Sequence[Ablation], alpha: float = 0.05) -> str:
     """One line per switched-off rule or step and split: what it earns on
     each metric (positive: it helps), with p-values."""
-    lines = [f"{'switched off':<28} {'split':<6} " + "  ".join(f"{m:>24}" for m in METRICS)]
+    lines = [f"{'switched off':<24} {'split':<6} " + " ".join(f"{m:>21}" for m in METRICS)]
     keyed: dict[tuple[str, str], dict[str, Ablation]] = {}
     for r in results:
         keyed.setdefault((r.switched_off, r.split), {})[r.metric] = r
@@ -103,11 +107,12 @@ def render(results: Sequence[Ablation], alpha: float = 0.05) -> str:
         cells = []
         for m in METRICS:
             r = by_metric.get(m)
-            cells.append(f"{'':>24}" if r is None else
-                         f"{r.earns:>+8.3f} (p {r.p_value:.2f}){' *' if r.p_value < alpha else '  '}".rjust(24))
-        lines.append(f"{label:<28} {split:<6} " + "  ".join(cells))
+            cells.append(f"{'':>21}" if r is None else
+                         f"{r.earns:>+7.3f} (p {r.p_value:.2f}){' *' if r.p_value < alpha else '  '}".rjust(21))
+        lines.append(f"{label:<24} {split:<6} " + " ".join(cells))
     lines.append(
         "Each cell: what the rule or step earns (with it on, minus switched off; for false abstention, the "
-        f"abstentions it costs, negated). * p < {alpha}, paired randomisation test."
+        "abstentions it costs, negated). net: +1 an answer holding the fact, 0 not covered, -1 an answer that "
+        f"does not (any answer to an unanswerable question). * p < {alpha}, paired randomisation test."
     )
     return "\n".join(lines)

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="ranked passages for a question")
     search.add_argument("question")
     search.add_argument("-k", type=int, default=None, help="number of passages (default 10)")
+    search.add_argument("--mode", choices=("assistant", "hybrid", "dense", "bm25"), default="assistant",
+                        help="assistant (default): the passages `ask` and the chat read, hybrid candidates "
+                             "reranked and widened with their section neighbours; or one retriever alone over chunks")
     search.add_argument("--json", action="store_true", help="print one JSON object")
     search.add_argument("--corpus", type=Path, help="corpus directory, to check the index is current")
     search.add_argument("--index", type=Path, help="index directory (default: ./index)")
@@ -116,12 +119,26 @@ def _cmd_index(args) -> int:
 
 
 def _cmd_search(args) -> int:
-    from .retrieval import check_query, open_dense_retriever
+    from .assistant import Assistant
+    from .errors import InvalidQuery
+    from .retrieval import check_query, make_retriever
 
     settings = _settings(args)
     question = check_query(args.question)
+    if args.k is not None and args.k <= 0:
+        raise InvalidQuery(f"k must be greater than 0. Currently it is {args.k}.")
+    k = args.k or settings.top_k
     _require_index(settings)
-    hits = open_dense_retriever(settings).search(question, args.k)
+    # Every mode searches what `ask` would: BM25 reads the question with its
+    # acronyms expanded (CGVS -> CGRS ...).
+    assistant = Assistant(settings)
+    if args.mode == "assistant":
+        hits = assistant.search(question, k)
+    elif args.mode == "hybrid":
+        hits = assistant.retriever.search(question, k, lexical_query=assistant.expand(question))
+    else:
+        retriever = make_retriever(args.mode, assistant.index, assistant.retriever.dense.embedder, k)
+        hits = retriever.search(assistant.expand(question) if args.mode == "bm25" else question, k)
     if args.json:
         passages = [
             {
@@ -135,7 +152,7 @@ def _cmd_search(args) -> int:
             }
             for h in hits
         ]
-        print(json.dumps({"question": question, "passages": passages}, ensure_ascii=False))
+        print(json.dumps({"question": question, "mode": args.mode, "passages": passages}, ensure_ascii=False))
         return 0
     for h in hits:
         print(f"[{h.rank}] {h.score:.3f}  {h.title} — {h.chunk.section or '(no section)'}")
