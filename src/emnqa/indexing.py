@@ -14,14 +14,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .chunking import ChunkingParams, chunk_document, embedding_text
+from .chunking import ChunkingParams, chunk_document
 from .config import Settings
 from .corpus import Corpus, CorpusWarning, corpus_fingerprint, load_corpus
 from .embedding import Embedder, EmbeddingCache, backend_of, embed_with_cache, embedder_for
 from .errors import EmnqaError, IndexLocked, IndexMissing
 from .index import INDEX_TYPES, build_index, built_backend, load_index, read_manifest, save_index
 from .textspans import quotable_sentences
-from .types import Chunk
+from .types import Chunk, embedding_text
 
 log = logging.getLogger(__name__)
 

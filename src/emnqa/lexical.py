@@ -15,8 +15,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .chunking import embedding_text
-from .types import Chunk
+from .types import Chunk, embedding_text
 
 
 @lru_cache(maxsize=1)

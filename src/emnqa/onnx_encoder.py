@@ -130,7 +130,6 @@ def export_onnx(model_path: Path, out: Path) -> None:
         from transformers import AutoModel
     except ImportError as exc:
         raise ModelUnavailable(f"Exporting to ONNX needs torch and transformers: {exc}. {_SETUP_HINT}") from exc
-    from .embedding import _quiet_weight_loading
 
     class Encoder(torch.nn.Module):
         """BERT + mean pooling over real tokens + L2 normalisation."""
@@ -147,7 +146,7 @@ def export_onnx(model_path: Path, out: Path) -> None:
 
     # "eager" attention traces to plain MatMul/Softmax: no data-dependent
     # shortcut of the SDPA path is frozen into the graph.
-    with _quiet_weight_loading():
+    with quiet_weight_loading():
         bert = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
     # Traced with padding in the batch, so the mask path is the one recorded.
     input_ids = torch.tensor([[101, 2054, 2003, 1037, 3160, 102], [101, 3160, 102, 0, 0, 0]], dtype=torch.long)
@@ -238,3 +237,21 @@ class OnnxEncoder:
 
     def __repr__(self) -> str:
         return f"OnnxEncoder(dim={self.dimension})"
+
+
+class quiet_weight_loading:
+    """Hide transformers' "Loading weights" bar, which would print on every run."""
+
+    def __enter__(self) -> None:
+        try:
+            from transformers.utils import logging as hf_logging
+        except ImportError:  # another transformers layout: the bar is only cosmetic
+            self._hf = None
+            return
+        self._hf = hf_logging
+        self._was_enabled = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._hf is not None and self._was_enabled:
+            self._hf.enable_progress_bar()

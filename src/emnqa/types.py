@@ -6,6 +6,7 @@ without pickle and compare by value in tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,3 +238,14 @@ class Answer:
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "abstain_reasons": list(self.abstain_reasons),
         }
+
+
+def embedding_text(title: str, section_path: Sequence[str], text: str) -> str:
+    """What the model embeds for a chunk: title and section give context.
+
+    >>> embedding_text("Report", ["Minors", "4.1 Key statistics"], "A total of 2 465.")
+    'Report | Minors > 4.1 Key statistics\\nA total of 2 465.'
+    """
+    section = " > ".join(section_path)
+    head = f"{title} | {section}" if section else title
+    return f"{head}\n{text}"

@@ -9,18 +9,10 @@ that into a warning and moves on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-
-
-@dataclass(frozen=True)
-class LoadedText:
-    """The text a loader extracted, plus (start_offset, page_number) pairs."""
-
-    text: str
-    pages: tuple[tuple[int, int], ...] = ()
+from .base import LoadedText, read_bytes
 
 
 # Suffix -> Document.source_format.
@@ -64,17 +56,6 @@ def load_file(path: Path) -> LoadedText:
     from .html import load_html
 
     return load_html(path)
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or CorpusError saying why they cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise CorpusError(
-            f"{path} cannot be read ({err.strerror or err}); "
-            "check that it exists and that you may read it."
-        ) from None
 
 
 __all__ = ["LoadedText", "FORMATS", "load_file", "read_bytes", "source_format"]

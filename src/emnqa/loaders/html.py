@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from ..errors import CorpusError
-from . import LoadedText, read_bytes
+from .base import LoadedText, read_bytes
 
 # <title> is not page text; a document title comes from the manifest or the first line.
 DROPPED_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "template", "title")

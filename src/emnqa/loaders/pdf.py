@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CorpusError
-from . import LoadedText
+from .base import LoadedText
 
 PAGE_SEPARATOR = "\n\n"
 

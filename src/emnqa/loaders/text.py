@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CorpusError
-from . import LoadedText, read_bytes
+from .base import LoadedText, read_bytes
 
 
 def load_text(path: Path) -> LoadedText:
