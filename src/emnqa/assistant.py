@@ -34,9 +34,9 @@ from .lexical import terms
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
+from .textspans import YEAR
 from .types import Answer, Chunk, Hit, Turn
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # The thing a what-is question asks about: "What does (the acronym) CALL
 # stand for", "What is the CGVS", "define X", "the meaning of X".
 _SUBJECT = re.compile(
@@ -240,7 +240,7 @@ class Assistant:
         section or by its document? A figure for 2022 never answers a
         question about 2023, however well its other words match. None when
         the question names no year (or the rule is off)."""
-        years = _YEAR.findall(question)
+        years = YEAR.findall(question)
         if not years or not self.params.year_filter:
             return None
         return lambda e: self._names_years(e, years)
@@ -327,7 +327,7 @@ class Assistant:
         names them (all, when the question names no year). A figure for 2022
         never answers a question about 2024, however well its other words
         match; a passage further down that names 2024 may."""
-        years = set(_YEAR.findall(question))
+        years = set(YEAR.findall(question))
         if not years:
             return list(hits)
         return [h for h in hits[: self.params.passages] if self.facts.context_years(h.chunk).issuperset(years)]

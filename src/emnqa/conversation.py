@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from emnqa.textspans import YEAR
 from emnqa.types import Turn
 
 
@@ -25,7 +26,6 @@ def _words(text: str) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[\w’'-]+")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CUE = re.compile(r"^(?:and|but|so|also|then|plus|what about|how about|what of|as for)\b[\s,]*", re.IGNORECASE)
 _ABOUT = re.compile(r"^(?:what|how) about\s+|^as for\s+", re.IGNORECASE)
 # Relative years and the offset they mean from the year under discussion.
@@ -204,20 +204,20 @@ def _rewrite(question: str, previous: str, answer: str) -> Interpretation | None
     if not (cue or dangling or relative or thin):
         return None  # stands on its own: searched exactly as typed
 
-    years = _YEAR.findall(previous) or _YEAR.findall(answer)
+    years = YEAR.findall(previous) or YEAR.findall(answer)
     year = int(years[-1]) if years else None
     topic = _topic(previous)
     about = _ABOUT.match(text)
     focus, rest = (re.split(r"\s*,\s*", text[about.end() :], maxsplit=1) + [""])[:2] if about else ("", "")
     focus = focus.rstrip("?!. ")
     body, shifted = _shift_years(_CUE.sub("", rest or text), year)
-    new_years = _YEAR.findall(body)
+    new_years = YEAR.findall(body)
 
     # Pure ellipsis ("And in 2023?", "What about 2022?", "And the year before?"):
     # nothing but a new year is left, so the previous question is asked again for that year.
-    leftover = [w for w in _WORD.findall(_YEAR.sub("", body)) if w.lower() not in _FILLER]
+    leftover = [w for w in _WORD.findall(YEAR.sub("", body)) if w.lower() not in _FILLER]
     if year is not None and (new_years or shifted) and not leftover:
-        return Interpretation(_YEAR.sub(new_years[-1], previous), True, (topic,))
+        return Interpretation(YEAR.sub(new_years[-1], previous), True, (topic,))
 
     if about and not rest:  # "What about the Walloon Region?" -> swap it for the phrase it parallels
         heads = {w.lower() for w in _content_words(focus)}

@@ -26,13 +26,12 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .errors import CorpusError
 from .loaders import FORMATS, load_file, source_format
-from .types import DOCUMENT_KINDS, Document
+from .types import DOCUMENT_KINDS, LAYOUTS, Document
 
 log = logging.getLogger("emnqa.corpus")
 
 SUPPORTED_SUFFIXES = tuple(FORMATS)  # (".txt", ".md", ".pdf", ".html", ".htm")
 MANIFEST_NAME = "manifest.toml"
-LAYOUTS = ("report", "slides", "news", "plain")
 MANIFEST_KEYS = ("file", "id", "title", "publisher", "year", "kind", "language", "layout")
 # Documentation beside the documents, not a document.
 _NOT_DOCUMENTS = {"readme.md"}

@@ -24,7 +24,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import EmnqaError
-from .textspans import years_in
+from .textspans import YEAR, years_in
 from .types import Chunk
 
 MODEL_PATH = Path(__file__).with_name("reranker.json")
@@ -54,7 +54,6 @@ FEATURES = (
     "short",  # a passage of under 25 words
 )
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _FIGURE = re.compile(r"\b\d{1,3}(?:[  ,.]\d{3})+\b|\b\d{2,}\b|\d+(?:[.,]\d+)?\s?%")
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -149,7 +148,7 @@ class PassageFeatures:
         # The years a document is of: the news of "early 2023" is about 2023
         # even where an item's text names no year.
         self._document_years = {
-            doc_id: set(_YEAR.findall(f"{d.get('year', '')} {d.get('title', '')}")) for doc_id, d in documents.items()
+            doc_id: set(YEAR.findall(f"{d.get('year', '')} {d.get('title', '')}")) for doc_id, d in documents.items()
         }
         self._text: list[set[str]] = []
         self._heading: list[set[str]] = []
@@ -167,7 +166,7 @@ class PassageFeatures:
         """One row of FEATURES per candidate."""
         wanted = {t: self.idf.get(t, self._default_idf) for t in self.terms(question)}
         total = sum(wanted.values()) or 1.0
-        years = set(_YEAR.findall(question))
+        years = set(YEAR.findall(question))
         best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
         rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
         for i, cand in enumerate(candidates):

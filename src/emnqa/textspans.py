@@ -214,7 +214,8 @@ def normalise_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# A year, the one definition every module uses.
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # Years that date a reference, not a fact: a web address, "last accessed on
 # 28 May 2025", a law's number (Regulation (EU) 604/2013).
 _REFERENCE = re.compile(
@@ -231,7 +232,7 @@ def years_in(text: str) -> set[str]:
     >>> sorted(years_in("In 2024, 3 270 returns (Regulation 604/2013), https://x.be/2023/a, accessed on 2 June 2025."))
     ['2024']
     """
-    return set(_YEAR.findall(_REFERENCE.sub(" ", text)))
+    return set(YEAR.findall(_REFERENCE.sub(" ", text)))
 
 
 @lru_cache(maxsize=1)

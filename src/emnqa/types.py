@@ -28,6 +28,11 @@ BLOCK_KINDS = (
 )
 
 
+# How a document is parsed (corpus/manifest.toml's `layout`): numbered
+# chapters and boxes, "PART n:" slides, a list of news items, or paragraphs.
+LAYOUTS = ("report", "slides", "news", "plain")
+
+
 @dataclass(frozen=True)
 class Document:
     """One source file with its metadata and its full text.

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from ..compose import ComposeParams, Evidence, around, detect_question_type, gives_amount
 from ..lexical import terms
 from ..places import names_place, places_in
-from ..textspans import SUPERSCRIPT_DIGITS, years_in
+from ..textspans import SUPERSCRIPT_DIGITS, YEAR, years_in
 from .facts import CorpusFacts, fold
 
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # A footnote that only references a source: a note mark, then a web address
 # or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
 # ..., https://eur-lex.europa.eu/..., last accessed on 28 May 2025").
@@ -66,7 +65,7 @@ class Query:
     @classmethod
     def read(cls, asked: str, text: str | None = None) -> "Query":
         text = asked if text is None else text
-        return cls(asked, text, detect_question_type(text), tuple(_YEAR.findall(text)))
+        return cls(asked, text, detect_question_type(text), tuple(YEAR.findall(text)))
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ never about particular documents or questions.
 
 from __future__ import annotations
 
-from ..types import Block, Document
+from ..types import LAYOUTS, Block, Document
 from .cues import split_units
 from .news import parse_news
 from .report import classify_report, classify_slides, join_continuations
 from .sections import assign_sections
 
-LAYOUTS = ("report", "plain", "slides", "news")
 
 
 def parse_document(doc: Document, layout: str = "report") -> list[Block]:
