@@ -102,9 +102,17 @@ def test_interpreted_follow_up_is_shown_escaped():
     assert "Interpreted as" not in render_answer(make_answer("How many?", " how  many? "))
 
 
+def test_not_covered_says_which_checks_failed_in_plain_words_escaped():
+    answer = replace(make_answer(), abstained=True, citations=(), text="The documents do not cover this question.\n",
+                     abstain_reasons=("year_not_near: 2031", "unknown_name: <Zorg>"))
+    shown = render_answer(answer)
+    assert shown.endswith("_Why: no passage gives it for 2031; the documents never mention &lt;Zorg&gt;._")
+
+
 def test_abstention_is_marked_not_covered():
     answer = replace(make_answer(), abstained=True, citations=(), text="The documents do not cover this question.\n")
     assert render_answer(answer).startswith("**Not covered.** The documents do not cover")
+    assert "Why:" not in render_answer(answer)
     panel = render_sources(answer, DOCUMENTS)
     assert 'class="emnqa-not-covered"' in panel
     assert panel.count('class="emnqa-passage"') == 2  # the possibly related passages

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 # Before gradio is imported anywhere: otherwise it calls out at launch.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from .answer.abstain import explain  # noqa: E402
 from .assistant import Filters  # noqa: E402
 from .config import Settings  # noqa: E402
 from .errors import EmnqaError, InvalidQuery  # noqa: E402
@@ -190,12 +191,16 @@ def safe_markdown(text: str) -> str:
 
 def render_answer(answer: Answer) -> str:
     """The chat message for an answer: how a follow-up was read, a visible
-    "Not covered." when the assistant abstained, then the answer's markdown."""
+    "Not covered." when the assistant abstained, then the answer's markdown,
+    and for "not covered" which checks failed, in a reader's words."""
     lines = []
     if _differs(answer.interpreted_query, answer.question) and INTERPRETED not in answer.text:
         lines += [f"_{INTERPRETED} {escape_markdown(answer.interpreted_query)}_", ""]
     body = safe_markdown(answer.text.strip())
     lines.append(f"{NOT_COVERED} {body}" if answer.abstained else body)
+    if answer.abstained and answer.abstain_reasons:
+        why = "; ".join(explain(r) for r in answer.abstain_reasons)
+        lines += ["", f"_Why: {escape_markdown(why)}._"]
     return "\n".join(lines)
 
 

@@ -276,6 +276,30 @@ def decide(
     return Verdict(bool(reasons), reasons)
 
 
+_EXPLAINED = {
+    "no_evidence": "no passage has a sentence that answers",
+    "other_place": "the closest passage is about another country or region",
+    "swapped_place": "the quotes found are about another country or region",
+    "year_not_near": "no passage gives it for {detail}",
+    "figure_other_year": "the figure found is not for {detail}",
+    "no_figure": "the closest passage gives no figure",
+    "premise_denied": "the closest passage says the opposite of what the question assumes",
+    "reference_only": "the closest match is only a source reference",
+    "unknown_name": "the documents never mention {detail}",
+    "unknown_phrase": "the documents never use the phrase {detail}",
+}
+
+
+def explain(reason: str) -> str:
+    """A reason in a reader's words.
+
+    >>> explain("year_not_near: 2025"), explain("no_figure")
+    ('no passage gives it for 2025', 'the closest passage gives no figure')
+    """
+    name, _, detail = reason.partition(": ")
+    return _EXPLAINED.get(name, name).format(detail=detail)
+
+
 def _place_kind(code: str) -> str:
     """The kind of place a code stands for: a Belgian region (or community), or a country."""
     return code.split(":", 1)[0] if ":" in code else "country"
