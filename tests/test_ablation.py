@@ -44,7 +44,7 @@ def test_each_rule_and_step_is_switched_off_in_turn_and_put_back():
     assert no_figure["net"].earns == 0.5  # 12 questions, six answers at -1 avoided
     notes = {r.metric: r for r in results if r.switched_off == "extension:notes"}
     assert notes["answer@any"].earns == 1.0 and notes["false_abstention"].earns == 0.0
-    other = {r.metric: r for r in results if r.switched_off == "rule:premise_denied"}
+    other = {r.metric: r for r in results if r.switched_off == "rule:unknown_phrase"}
     assert all(r.earns == 0 and r.p_value == 1.0 for r in other.values())
 
 

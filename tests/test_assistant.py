@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from emnqa import cli
-from emnqa.answer.abstain import Query, decide, other_place, premise_denied, swapped_place, unknown_name, unknown_phrase
+from emnqa.answer.abstain import Query, decide, other_place, swapped_place, unknown_name, unknown_phrase
 from emnqa.assistant import Assistant, Filters
 from emnqa.compose import NOT_COVERED, Evidence
 from emnqa.config import Settings
@@ -297,16 +297,6 @@ def test_a_source_reference_is_no_answer(assistant):
     glossary = replace(note.passage, chunk=replace(note.passage.chunk, text=text))
     assert not decide(Query.read("Where is the EMN Glossary available online?"), [Evidence(glossary, 0, len(text), 1.0, 1.0)],
                       assistant.facts, assistant.params).abstain
-
-
-def test_a_why_question_whose_premise_the_quote_denies_is_not_covered(assistant):
-    evidence = _quote(assistant, "uncertainty of transfers selection missions 2022 pledge",
-                      "Belgium also decided not to conduct", "missions")
-    rule = lambda asked: premise_denied(Query.read(asked), [evidence], assistant.facts, assistant.params)  # noqa: E731
-    assert rule("Why did Belgium increase its resettlement selection missions in 2022?") == "premise_denied"
-    # A question that is negative itself asks for the reason of the "not".
-    assert rule("Why did Belgium not conduct further selection missions in 2022?") is None
-    assert rule("How many selection missions took place in 2022?") is None
 
 
 def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):

@@ -104,9 +104,9 @@ def test_interpreted_follow_up_is_shown_escaped():
 
 def test_not_covered_says_which_checks_failed_in_plain_words_escaped():
     answer = replace(make_answer(), abstained=True, citations=(), text="The documents do not cover this question.\n",
-                     abstain_reasons=("year_not_near: 2031", "unknown_name: <Zorg>"))
+                     abstain_reasons=("figure_other_year: 2031", "unknown_name: <Zorg>"))
     shown = render_answer(answer)
-    assert shown.endswith("_Why: no passage gives it for 2031; the documents never mention &lt;Zorg&gt;._")
+    assert shown.endswith("_Why: the figure found is not for 2031; the documents never mention &lt;Zorg&gt;._")
 
 
 def test_abstention_is_marked_not_covered():

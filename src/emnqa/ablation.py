@@ -27,13 +27,13 @@ from .questions import Question
 
 # Quote-extension steps with a switch in ComposeParams, and the value that
 # turns each off.
-EXTENSIONS = {"notes": "none", "antecedent": False, "list_items": 0}
+EXTENSIONS = {"notes": "none", "list_items": 0}
 METRICS = ("net", "abstention_recall", "false_abstention", "answer@1", "answer@any")
 
 
 @dataclass(frozen=True)
 class Ablation:
-    switched_off: str  # "rule:year_not_near", "extension:notes"
+    switched_off: str  # "rule:no_figure", "extension:notes"
     split: str
     metric: str
     n: int

@@ -104,13 +104,11 @@ class ComposeParams:
     prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
     same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
     notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
-    antecedent: bool = True  # a why- or what-is quote pointing back ("To compensate", "This system") brings the one before
     focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
     list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
     linked_neighbour: bool = True  # ... only when it leans on the best ("This", "However", "The court" after a court)
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     no_reference_answers: bool = True  # abstain when the best quote is a footnote referencing a source (a web address)
-    negated_premise: bool = True  # a why-question's best quote saying its terms did not happen ("decided not to ...")
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
 
 
@@ -203,7 +201,6 @@ def select_evidence(
         return []
     following = _following(candidates)
     candidates.sort(key=lambda e: -e.score)
-    everything = candidates
     if admits is not None:
         candidates = [c for c in candidates if admits(c)]
         if not candidates:
@@ -220,18 +217,6 @@ def select_evidence(
     ):
         if not (defined and after.cue < 1.0):  # a definition's next line (a table's next row) is no continuation
             chosen.append(after)
-    # A best quote that opens by pointing back leans on the sentence before
-    # it: to a why-question, "To compensate, thresholds were reduced." states
-    # the effect and the cause comes before; to a what-is question, "This
-    # contribution system (called 'Cumul') ..." names what the sentence
-    # before describes.
-    points_back = (qtype == "why" and _POINTS_BACK.match(chosen[0].text)) or (
-        qtype == "definition" and _REFERS_BACK.match(chosen[0].text)
-    )
-    if params.antecedent and points_back:
-        cause = next((e for e in everything if following.get(id(e)) is candidates[0]), None)
-        if cause is not None and not any(_overlaps(cause, c) for c in chosen):
-            chosen.append(cause)
     for candidate in candidates[1:]:
         if len(chosen) >= params.max_quotes or candidate.score < params.second_ratio * chosen[0].score:
             break
@@ -300,16 +285,6 @@ def _continues(sentence: str, before: str, terms: Callable[[str], list[str]]) ->
     return bool(head) and bool(set(terms(head.group(1))) & set(terms(before)))
 
 
-# A sentence opening on a link to what came before it: its cause or reason
-# is the sentence before.
-_POINTS_BACK = re.compile(
-    r"^(?:to compensate|as a (?:result|consequence)|consequently|therefore|hence|thus|for (?:this|that|these) reasons?|"
-    r"this is why|that is why|accordingly|in response|because of this|due to this)\b",
-    re.IGNORECASE,
-)
-# A sentence naming a thing by pointing back to it ("This contribution
-# system (called 'Cumul') ..."): what the thing is, the sentence before says.
-_REFERS_BACK = re.compile(r"^(?:this|these|such|the latter)\s+\w+", re.IGNORECASE)
 _CAPTION = re.compile(r"^(Table|Graph|Figure|Box|Chart|Map|Annex)\s*\d*\s*[:.–-]", re.I)
 
 
