@@ -125,7 +125,7 @@ def test_what_is_a_body_s_name_is_answered_from_the_acronym_table(assistant):
                     search_params=replace(assistant.search_params, name_lookup=False))
     assert "Federal Agency for the Reception of Asylum Seekers" not in off.ask("What is Fedasil?").citations[0].quote
     # Only when the name is all that is asked: this one is about a glossary.
-    assert assistant._asked_names("What is the EMN Asylum and Migration Glossary?", whole=True) == []
+    assert assistant.names.asked("What is the EMN Asylum and Migration Glossary?", whole=True) == []
 
 
 def test_what_an_acronym_stands_for_is_the_line_that_spells_it_out(assistant):
@@ -206,7 +206,7 @@ def test_people_are_told_from_bodies_by_the_corpus_s_own_spelling(assistant):
     # name does not.
     text = ("Pieter Spinnewijn, Sophie Van Balberghe and Nicole de Moor met the Immigration Office, "
             "Child Focus and the Red Cross.")
-    assert assistant.persons(text) == ["Pieter Spinnewijn", "Sophie Van Balberghe", "Nicole de Moor"]
+    assert assistant.facts.persons(text) == ["Pieter Spinnewijn", "Sophie Van Balberghe", "Nicole de Moor"]
     answer = assistant.ask("Who became Director General of Fedasil in 2024?")
     assert "Pieter Spinnewijn" in answer.citations[0].quote
 

@@ -7,7 +7,6 @@ whether the evidence is strong enough, and compose the cited answer.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,30 +23,18 @@ from .compose import (
 from .config import Settings
 from .conversation import interpret_followup
 from .embedding import Embedder
-from .expansion import (
-    expand_query, mine_lexicon, name_usage, names_in, reword, spells_out, starts_with_name, with_synonyms,
-)
+from .expansion import expand_query, mine_lexicon, name_usage, reword, spells_out, with_synonyms
 from .footnotes import Footnotes
 from .glossary import Glossary
 from .index import ChunkIndex
 from .lexical import terms
+from .names import NameLookup
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
 from .textspans import YEAR
 from .types import Answer, Chunk, Hit, Turn
 
-# The thing a what-is question asks about: "What does (the acronym) CALL
-# stand for", "What is the CGVS", "define X", "the meaning of X".
-_SUBJECT = re.compile(
-    r"\b(?:what(?:'s|\s+is|\s+are|\s+was|\s+does|\s+do)|define|definition of|meaning of|stands? for)\s+"
-    r"(?:the\s+|an?\s+)?(?:(?:acronym|abbreviation|term|name)\s+)?(?P<name>[^?,]+)",
-    re.I,
-)
-_PARTICLES = frozenset({"de", "van", "le", "der", "den"})
-_NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"  # Pieter, Jean-Marc
-_PERSON = re.compile(rf"\b{_NAME_WORD}(?: (?:(?:de|van|Van|De|le|der|den) )?{_NAME_WORD}){{1,2}}\b")
-# A phrase in quotes: 'climate refugee', “Cumul” (not a possessive's apostrophe).
 
 
 @dataclass(frozen=True)
@@ -108,7 +95,7 @@ class Assistant:
         self._positions = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self.footnotes = Footnotes(index.chunks)
         self.glossary = Glossary(index.chunks)
-        self._spelled: dict[frozenset[str], list[int]] = {}
+        self.names = NameLookup(self.lexicon, index.chunks)
         # What the abstention rules know of the corpus; `abstain_off` names
         # rules switched off (`emnqa eval --ablate`).
         self.facts = CorpusFacts.build(index.chunks, self.idf, self.years)
@@ -135,7 +122,7 @@ class Assistant:
         evidence = select_evidence(
             interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
             self.definer(interpreted, qtype), self.dated(interpreted),
-            focus=set(_terms(question)) if interpreted != question else None, persons=self.persons,
+            focus=set(_terms(question)) if interpreted != question else None, persons=self.facts.persons,
         )
         verdict = decide(Query.read(question, interpreted), evidence, self.facts, self.params, self.abstain_off)
         confidence = evidence[0].score if evidence else 0.0
@@ -195,8 +182,8 @@ class Assistant:
         chunks, documents = self.index.chunks, self.index.documents
         named = self.glossary.named_in(query)
         if self.search_params.name_lookup:
-            for group in self._asked_names(query, whole=True):
-                named += [p for p in self._spelling_out(group) if p not in named]
+            for group in self.names.asked(query, whole=True):
+                named += [p for p in self.names.spelling_out(group) if p not in named]
         named = [p for p in named if not filters or filters.admits(chunks[p], documents.get(chunks[p].doc_id, {}))]
         if not named:
             return ranked
@@ -256,34 +243,10 @@ class Assistant:
             return None
         # Only the name asked about: "What is the EES in EU border control?"
         # asks about the EES, not the EU.
-        groups = self._asked_names(question)
+        groups = self.names.asked(question)
         if not groups:
             return None
         return lambda sentence: any(spells_out(sentence, g) for g in groups)
-
-    def _asked_names(self, question: str, whole: bool = False) -> list[frozenset[str]]:
-        """The lexicon groups a what-is question asks about; with `whole`,
-        only when the name is all it asks about ("What is Fedasil?", "What
-        does CALL stand for?", not "What is the EMN Asylum and Migration
-        Glossary?")."""
-        subject = _SUBJECT.search(question)
-        if subject is None:
-            return []
-        head = subject.group("name")
-        if whole:
-            head = re.sub(r"\s+(stands?\s+for|mean|means)\s*$", "", head.strip().rstrip("?. "), flags=re.I)
-        groups = [g for g in names_in(head, self.lexicon) if any(starts_with_name(head, name) for name in g)]
-        if whole:
-            groups = [g for g in groups if any(" ".join(head.split()).lower() == " ".join(n.split()).lower() for n in g)]
-        return groups
-
-    def _spelling_out(self, group: frozenset[str]) -> list[int]:
-        """The chunk that spells a name out (its acronym and its long name
-        together), the report's acronym table first."""
-        if group not in self._spelled:
-            found = [i for i, c in enumerate(self.index.chunks) if spells_out(c.text, group)]
-            self._spelled[group] = sorted(found, key=lambda i: self.index.chunks[i].kind != "table")[:1]
-        return self._spelled[group]
 
     def with_notes(self, question: str, qtype: str, evidence: Sequence[Evidence]) -> list[Evidence]:
         """The evidence with, after each quote, the footnotes it cites
@@ -331,18 +294,6 @@ class Assistant:
         if not years:
             return list(hits)
         return [h for h in hits[: self.params.passages] if self.facts.context_years(h.chunk).issuperset(years)]
-
-    def persons(self, text: str) -> list[str]:
-        """The people a text names: two or three capitalised words (with
-        "de", "van"...) none of which the corpus ever writes in lower case
-        ("Pieter Spinnewijn", "Sophie Van Balberghe"; not "Child Focus",
-        "Immigration Office")."""
-        out = []
-        for match in _PERSON.finditer(text):
-            words = [w for w in re.split(r"[\s-]+", match.group(0)) if w.lower() not in _PARTICLES]
-            if len(words) >= 2 and not any(w.lower() in self.facts.lower_words for w in words):
-                out.append(match.group(0))
-        return out
 
 
 def _terms(text: str) -> list[str]:

@@ -12,6 +12,9 @@ from ..textspans import years_in
 from ..types import Chunk
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_PARTICLES = frozenset({"de", "van", "le", "der", "den"})
+_NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"  # Pieter, Jean-Marc
+_PERSON = re.compile(rf"\b{_NAME_WORD}(?: (?:(?:de|van|Van|De|le|der|den) )?{_NAME_WORD}){{1,2}}\b")
 
 
 def fold(text: str) -> str:
@@ -66,3 +69,20 @@ class CorpusFacts:
         section path or its document's year (not a web address's or an
         access date's)."""
         return years_in(" ".join((chunk.text if text else "", *chunk.section_path, self.doc_years.get(chunk.doc_id, ""))))
+
+    def persons(self, text: str) -> list[str]:
+        """The people a text names: two or three capitalised words (with
+        "de", "van"...) none of which the corpus ever writes in lower case
+        ("Pieter Spinnewijn", "Sophie Van Balberghe"; not "Child Focus",
+        "Immigration Office").
+
+        >>> facts = CorpusFacts((), "", {}, frozenset({"child", "focus", "office"}))
+        >>> facts.persons("Pieter Spinnewijn met Child Focus and Nicole de Moor.")
+        ['Pieter Spinnewijn', 'Nicole de Moor']
+        """
+        out = []
+        for match in _PERSON.finditer(text):
+            words = [w for w in re.split(r"[\s-]+", match.group(0)) if w.lower() not in _PARTICLES]
+            if len(words) >= 2 and not any(w.lower() in self.lower_words for w in words):
+                out.append(match.group(0))
+        return out
