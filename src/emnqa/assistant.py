@@ -14,8 +14,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer.abstain import Query, decide, names_years
+from .answer.abstain import Query, decide
 from .answer.facts import CorpusFacts
+from .answer.years import passages_naming, year_test
 from .compose import (
     ComposeParams, Evidence, adds_to, compose_answer, detect_question_type, select_evidence, with_item_dates,
     with_table_headers,
@@ -32,7 +33,6 @@ from .names import NameLookup
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
-from .textspans import YEAR
 from .types import Answer, Chunk, Hit, Turn
 
 
@@ -114,17 +114,19 @@ class Assistant:
         interpreted = self.interpret(question, history)
         k = k or self.settings.top_k
         hits = self.search(interpreted, k, filters)
-        qtype = detect_question_type(interpreted)
-        sources = self.naming_years(interpreted, hits)
+        query = Query.read(question, interpreted)  # read once: its type and years serve every step below
+        qtype = query.qtype
+        sources = passages_naming(query.years, hits, self.facts, self.params.passages)
         if qtype == "definition" and self.search_params.glossary and hits and self._is_named_box(interpreted, hits[0]):
             sources = hits[:1]  # the report's own definition of the term asked about
         similarities = self.sentence_similarities(interpreted, sources[: self.params.passages])
         evidence = select_evidence(
             interpreted, qtype, sources, _terms, self.idf, self.params, similarities,
-            self.definer(interpreted, qtype), self.dated(interpreted),
+            self.definer(interpreted, qtype),
+            year_test(query.years, self.facts, self.params.year_window) if self.params.year_filter else None,
             focus=set(_terms(question)) if interpreted != question else None, persons=self.facts.persons,
         )
-        verdict = decide(Query.read(question, interpreted), evidence, self.facts, self.params, self.abstain_off)
+        verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
         confidence = evidence[0].score if evidence else 0.0
         evidence = with_item_dates(with_table_headers(self.with_notes(interpreted, qtype, evidence)), qtype)
         answer = compose_answer(question, interpreted, qtype, evidence, hits, verdict.abstain, self.years)
@@ -221,20 +223,6 @@ class Assistant:
             out[hit.chunk.chunk_id] = sorted(spans.values())
         return out
 
-    def dated(self, question: str):
-        """For a question naming a year, a test of a candidate quote: is the
-        year named within ComposeParams.year_window sentences of it, in its
-        section or by its document? A figure for 2022 never answers a
-        question about 2023, however well its other words match. None when
-        the question names no year (or the rule is off)."""
-        years = YEAR.findall(question)
-        if not years or not self.params.year_filter:
-            return None
-        return lambda e: self._names_years(e, years)
-
-    def _names_years(self, evidence: Evidence, years: Sequence[str]) -> bool:
-        return names_years(evidence, years, self.params.year_window, self.facts)
-
     def definer(self, question: str, qtype: str):
         """For a what-is question about a name the lexicon knows (CALL,
         CGVS, Fedasil...), a test of a sentence: does it spell the name out
@@ -283,17 +271,6 @@ class Assistant:
             if text in chunk.text or len(ids) == 1:
                 return self.footnotes.cited_by(text, chunk.doc_id, position, chunk.section_path)
         return []
-
-    def naming_years(self, question: str, hits: Sequence[Hit]) -> list[Hit]:
-        """Of the passages the composer reads, those that can answer for the
-        year(s) the question names: their text, section or document year
-        names them (all, when the question names no year). A figure for 2022
-        never answers a question about 2024, however well its other words
-        match; a passage further down that names 2024 may."""
-        years = set(YEAR.findall(question))
-        if not years:
-            return list(hits)
-        return [h for h in hits[: self.params.passages] if self.facts.context_years(h.chunk).issuperset(years)]
 
 
 def _terms(text: str) -> list[str]:
