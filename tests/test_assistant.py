@@ -9,10 +9,11 @@ import pytest
 
 from emnqa import cli
 from emnqa.answer.abstain import Query, decide, other_place, swapped_place, unknown_name, unknown_phrase
+from emnqa.answer.render import NOT_COVERED
 from emnqa.assistant import Assistant, Filters
-from emnqa.compose import NOT_COVERED, Evidence
 from emnqa.config import Settings
 from emnqa.evaluation import quote_is_verbatim
+from emnqa.types import Evidence
 
 pytestmark = pytest.mark.model
 ASYLUM_2024 = "How many people applied for international protection in Belgium in 2024?"

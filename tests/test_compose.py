@@ -6,9 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from emnqa.compose import (
-    NOT_COVERED, ComposeParams, compose_answer, detect_question_type, gives_amount, select_evidence,
-)
+from emnqa.answer.render import NOT_COVERED, compose_answer
+from emnqa.compose import ComposeParams, detect_question_type, gives_amount, select_evidence
 from emnqa.lexical import tokenize
 from emnqa.types import Chunk, Hit
 
@@ -160,7 +159,7 @@ def test_quotes_of_one_passage_are_shown_in_its_order():
     passage = hit(1, "A minor:\nWho arrives unaccompanied, or;\nWho is left unaccompanied.", kind="definition")
     text = passage.chunk.text
     spans = [(text.index("Who is"), len(text)), (text.index("Who arrives"), text.index(", or;") + 5), (0, 8)]
-    from emnqa.compose import Evidence
+    from emnqa.types import Evidence
     evidence = [Evidence(passage, a, b, 1.0 - i / 10, 1.0) for i, (a, b) in enumerate(spans)]
     answer = compose_answer("What is an unaccompanied minor?", "What is an unaccompanied minor?", "definition",
                             evidence, [passage], False)

@@ -17,9 +17,9 @@ import numpy as np
 from .answer.abstain import Query, decide
 from .answer.facts import CorpusFacts
 from .answer.years import passages_naming, year_test
+from .answer.render import compose_answer
 from .compose import (
-    ComposeParams, Evidence, adds_to, compose_answer, detect_question_type, select_evidence, with_item_dates,
-    with_table_headers,
+    ComposeParams, adds_to, detect_question_type, select_evidence, with_item_dates, with_table_headers,
 )
 from .config import Settings
 from .conversation import interpret_followup
@@ -33,7 +33,7 @@ from .names import NameLookup
 from .passages import join, passages
 from .rerank import Reranker, RerankModel
 from .retrieval import HybridRetriever, check_query, make_retriever, open_index
-from .types import Answer, Chunk, Hit, Turn
+from .types import Answer, Chunk, Evidence, Hit, Turn
 
 
 

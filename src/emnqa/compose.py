@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Sequence
 
-from .textspans import BULLETS, is_field, quotable_sentences, trim_span
-from .types import Answer, Citation, Hit
+from .textspans import BULLETS, YEAR, is_field, quotable_sentences, trim_span
+from .types import Evidence, Hit
 
 QUESTION_TYPES = ("quantity", "date", "who", "definition", "list", "why", "yesno", "other")
 
@@ -45,7 +45,6 @@ _TYPE_PATTERNS = (
     ("yesno", r"^\s*(is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|must)\b"),
 )
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTHS = (r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
            # French and Dutch, in the report's references to Belgian law
            r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
@@ -110,23 +109,6 @@ class ComposeParams:
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     no_reference_answers: bool = True  # abstain when the best quote is a footnote referencing a source (a web address)
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A sentence of a passage, scored as an answer to the question."""
-
-    passage: Hit
-    start: int
-    end: int
-    score: float
-    coverage: float
-    similarity: float = 0.0
-    cue: float = 0.0
-
-    @property
-    def text(self) -> str:
-        return self.passage.chunk.text[self.start : self.end]
 
 
 def select_evidence(
@@ -442,7 +424,7 @@ def _cue(
         return 1.0 if amounts(sentence, question, words=False) else 0.0
     if qtype == "date":
         found = _new_figures(_DATE, sentence, question)
-        return 1.0 if any(not _YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
+        return 1.0 if any(not YEAR.fullmatch(f) for f in found) else 0.5 if found else 0.0
     if qtype == "who":
         if persons is not None and _ASKS_PERSON.search(question):
             return 1.0 if any(p.casefold() not in question.casefold() for p in persons(sentence)) else 0.0
@@ -560,76 +542,3 @@ def _overlaps(a: Evidence, b: Evidence) -> bool:
     if a.passage.chunk.chunk_id == b.passage.chunk.chunk_id:
         return a.start < b.end and b.start < a.end
     return " ".join(a.text.split()) == " ".join(b.text.split())
-
-
-# -- templates ---------------------------------------------------------------
-
-_LEADS = {
-    "quantity": "The EMN Belgium documents give these figures:",
-    "date": "The EMN Belgium documents date it as follows:",
-    "who": "According to the EMN Belgium documents:",
-    "definition": "The EMN Belgium documents define it as follows:",
-    "list": "The EMN Belgium documents list:",
-    "why": "The EMN Belgium documents explain:",
-    "yesno": "The EMN Belgium documents say:",
-    "other": "According to the EMN Belgium documents:",
-}
-NOT_COVERED = "The EMN Belgium documents in the corpus do not cover this question."
-
-
-def compose_answer(
-    question: str,
-    interpreted_query: str,
-    qtype: str,
-    evidence: Sequence[Evidence],
-    passages: Sequence[Hit],
-    abstain: bool,
-    years: Mapping[str, str] | None = None,
-) -> Answer:
-    """Render the answer markdown from quoted evidence, or the abstention."""
-    years = years or {}
-    if abstain or not evidence:
-        return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
-    if len({e.passage.chunk.chunk_id for e in evidence}) == 1:
-        evidence = sorted(evidence, key=lambda e: e.start)  # quotes of one passage read in its order
-    citations: list[Citation] = []
-    numbers: dict[str, int] = {}
-    lines = [_LEADS.get(qtype, _LEADS["other"]), ""]
-    for item in evidence:
-        chunk_id = item.passage.chunk.chunk_id
-        if chunk_id not in numbers:
-            numbers[chunk_id] = len(numbers) + 1
-        n = numbers[chunk_id]
-        quote = item.text
-        citations.append(Citation(n, item.passage, quote))
-        lines.append(f"> {_inline(quote)} [{n}]")
-        lines.append("")
-    lines.append("**Sources**")
-    lines.append("")
-    for c in citations:
-        lines.append(f"[{c.n}] {_source(c.passage, years)} — “{_inline(c.quote)}”")
-    lines.append("")
-    return Answer(question, interpreted_query, "\n".join(lines).rstrip() + "\n", False, tuple(citations), tuple(passages), qtype)
-
-
-def _not_covered(passages: Sequence[Hit], years: Mapping[str, str]) -> str:
-    lines = [NOT_COVERED]
-    if passages:
-        lines += ["", "Possibly related passages (they do not answer the question):", ""]
-        for hit in passages[:3]:
-            excerpt = _inline(hit.chunk.text)
-            excerpt = excerpt if len(excerpt) <= 220 else excerpt[:217].rsplit(" ", 1)[0] + " …"
-            lines.append(f"- {_source(hit, years)}: {excerpt}")
-    return "\n".join(lines) + "\n"
-
-
-def _source(hit: Hit, years: Mapping[str, str]) -> str:
-    year = years.get(hit.chunk.doc_id)
-    title = f"{hit.title} ({year})" if year and year not in hit.title else hit.title
-    section = hit.chunk.section
-    return f"{title} — {section}" if section else title
-
-
-def _inline(text: str) -> str:
-    """One line for markdown: white space folded, nothing else changed."""
-    return re.sub(r"\s+", " ", text).strip()

@@ -180,6 +180,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A sentence of a passage (`passage.chunk.text[start:end]`), scored as an
+    answer to the question: what the answering stage chooses quotes from."""
+
+    passage: Hit
+    start: int
+    end: int
+    score: float
+    coverage: float
+    similarity: float = 0.0
+    cue: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.passage.chunk.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer: the passage and the sentence quoted
     from it (`quote` is a verbatim span of `passage.text`)."""

@@ -23,10 +23,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..compose import ComposeParams, Evidence, around, detect_question_type, gives_amount
+from ..compose import ComposeParams, around, detect_question_type, gives_amount
 from ..lexical import terms
 from ..places import names_place, places_in
 from ..textspans import SUPERSCRIPT_DIGITS, YEAR, years_in
+from ..types import Evidence
 from .facts import CorpusFacts, fold
 
 # A footnote that only references a source: a note mark, then a web address

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..compose import Evidence
-from ..types import Hit
+from ..types import Evidence, Hit
 from .abstain import names_years
 from .facts import CorpusFacts
 
