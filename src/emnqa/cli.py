@@ -238,7 +238,7 @@ def _cmd_eval(args) -> int:
 
     from .config import PROJECT_ROOT
     from .errors import InvalidQuery
-    from .eval_report import answer_summary, by_split, summary, write_run
+    from .eval_report import answer_summary, by_split, splits_summary, summary, write_run
     from .evaluation import EVAL_MODES, evaluate_index
     from .questions import load_questions
     from .splits import SPLITS, load_splits
@@ -281,18 +281,17 @@ def _cmd_eval(args) -> int:
         "created": stamp,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    paths = write_run(results, out, meta, answers)
+    parts = by_split(results, answers)
+    paths = write_run(results, out, meta, answers, parts)
     if args.json:
         print(json.dumps({"meta": meta, "modes": {r.mode: summary(r) for r in results},
                           "answers": answer_summary(answers) if answers else None,
-                          "splits": {name: {"modes": {r.mode: summary(r) for r in m},
-                                            "answers": answer_summary(a) if a else None}
-                                     for name, (m, a) in by_split(results, answers).items()},
+                          "splits": splits_summary(parts),
                           "files": {k: str(v) for k, v in paths.items()}}, ensure_ascii=False))
         return 0
     width = max(len(m) for m in modes)
     print(f"{len(questions)} questions, k={args.k}: report {paths['report']}")
-    for name, (split_modes, split_answers) in by_split(results, answers).items():
+    for name, (split_modes, split_answers) in parts.items():
         if name != "-":
             print(f"split {name}:")
         for r in split_modes:

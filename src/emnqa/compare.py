@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EmnqaError
-from .splits import HELD_OUT
+from .splits import HELD_OUT, split_order
 
 RETRIEVAL = ("hit@1", "hit@5", "mrr@10")
 ANSWERS = ("answer@1", "answer@any", "citation_precision", "false_abstention", "abstention_recall")
@@ -129,7 +129,7 @@ def compare_runs(run_a: dict, run_b: dict) -> tuple[list[Difference], list[Chang
         )
     if not shared:
         raise RunError("The two runs share no question id: they are not runs of the same questions.")
-    splits = sorted({split_of[q] for q in shared}, key=lambda s: ("train", "dev", "test", "-").index(s) if s in ("train", "dev", "test", "-") else 9)
+    splits = sorted({split_of[q] for q in shared}, key=split_order)
     metrics = sorted({m for q in shared for m in qa[q]} & {m for q in shared for m in qb[q]}, key=_metric_order)
     differences = []
     for split in splits:

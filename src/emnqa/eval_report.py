@@ -7,15 +7,18 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from .evaluation import CURVE, METRICS, AnswerResult, ModeResult, answer_curve, score, score_answers
+from .evaluation import CURVE, METRICS, AnswerResult, ModeResult, answer_curve, given_answers, score, score_answers
 from .selective import calibration
 from .selective import plot as plot_selective
-from .splits import HELD_OUT
+from .splits import HELD_OUT, split_order
 
 HEADLINE = ("hit@1", "hit@5", "mrr@10")
 
 
-def write_run(results: Sequence[ModeResult], out_dir: Path, meta: dict, answers=None) -> dict[str, Path]:
+def write_run(results: Sequence[ModeResult], out_dir: Path, meta: dict, answers=None, parts=None) -> dict[str, Path]:
+    """Write the run's files; `parts` is `by_split(results, answers)` when the
+    caller has it already (scoring each split again costs seconds)."""
+    parts = by_split(results, answers) if parts is None else parts
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "report": out_dir / "report.md",
@@ -23,21 +26,15 @@ def write_run(results: Sequence[ModeResult], out_dir: Path, meta: dict, answers=
         "plot": out_dir / "hit_at_k.png",
     }
     paths["results"].write_text(
-        json.dumps(results_json(results, meta, answers), ensure_ascii=False, indent=1), encoding="utf-8"
+        json.dumps(results_json(results, meta, answers, parts), ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    paths["report"].write_text(report_markdown(results, meta, answers), encoding="utf-8")
+    paths["report"].write_text(report_markdown(results, meta, answers, parts), encoding="utf-8")
     plot_curves(results, paths["plot"])
     if answers is not None and any(r.confidence is not None for r in answers.runs):
         paths["risk_coverage"] = out_dir / "risk_coverage.png"
-        parts = by_split(results, answers)
         curves = {name: answer_curve(part[1].runs) for name, part in parts.items()}
-        bins = {
-            name: calibration(
-                [r.confidence for r in part[1].runs if not r.answer.abstained and r.confidence is not None],
-                [r.right for r in part[1].runs if not r.answer.abstained and r.confidence is not None],
-            )
-            for name, part in parts.items()
-        }
+        given = {name: given_answers(part[1].runs) for name, part in parts.items()}
+        bins = {name: calibration([r.confidence for r in g], [r.right for r in g]) for name, g in given.items()}
         plot_selective(curves, bins, paths["risk_coverage"])
     return paths
 
@@ -47,7 +44,7 @@ def by_split(results: Sequence[ModeResult], answers: AnswerResult | None) -> dic
     when the questions came from one file without a split)."""
     names = sorted({r.question.split or "-" for result in results for r in result.runs}
                    | ({r.question.split or "-" for r in answers.runs} if answers else set()),
-                   key=lambda n: ("train", "dev", "test", "-").index(n) if n in ("train", "dev", "test", "-") else 9)
+                   key=split_order)
     if len(names) == 1:
         return {names[0]: (list(results), answers)}
     parts = {}
@@ -81,7 +78,15 @@ def answer_summary(answers) -> dict:
     }
 
 
-def results_json(results: Sequence[ModeResult], meta: dict, answers=None) -> dict:
+def splits_summary(parts: dict) -> dict:
+    """Per split, the summary of every mode and of the answers."""
+    return {
+        name: {"modes": {r.mode: summary(r) for r in modes}, "answers": answer_summary(part) if part else None}
+        for name, (modes, part) in parts.items()
+    }
+
+
+def results_json(results: Sequence[ModeResult], meta: dict, answers=None, parts=None) -> dict:
     rows: dict[str, dict] = {}
     for result in results:
         for run in result.runs:
@@ -128,10 +133,7 @@ def results_json(results: Sequence[ModeResult], meta: dict, answers=None) -> dic
         "meta": meta,
         "modes": {r.mode: summary(r) for r in results},
         "answers": answer_summary(answers) if answers is not None else None,
-        "splits": {
-            name: {"modes": {r.mode: summary(r) for r in modes}, "answers": answer_summary(part) if part else None}
-            for name, (modes, part) in by_split(results, answers).items()
-        },
+        "splits": splits_summary(by_split(results, answers) if parts is None else parts),
         "questions": list(rows.values()),
     }
 
@@ -139,8 +141,8 @@ def results_json(results: Sequence[ModeResult], meta: dict, answers=None) -> dic
 SPLIT_HEADLINE = ("answer@1", "answer@any", "citation_precision", "abstention_recall", "false_abstention", "aurc")
 
 
-def report_markdown(results: Sequence[ModeResult], meta: dict, answers=None) -> str:
-    parts = by_split(results, answers)
+def report_markdown(results: Sequence[ModeResult], meta: dict, answers=None, parts=None) -> str:
+    parts = by_split(results, answers) if parts is None else parts
     lines = ["# emnqa evaluation", ""]
     first = results[0]
     lines += [

@@ -237,9 +237,6 @@ def evaluate_index(
     return results, answer_result
 
 
-ANSWER_METRICS = (
-    "answer@1", "answer@any", "citation_precision", "quote_fidelity", "abstention_recall", "false_abstention", "aurc",
-)
 # The groups every figure is broken down by: the split, the question's
 # language, single-turn or follow-up, and its type.
 GROUPINGS = ("split", "lang", "turn", "type")
@@ -348,9 +345,14 @@ def answer_means(group: Sequence[AnswerRun]) -> dict[str, float]:
     return out
 
 
+def given_answers(group: Sequence[AnswerRun]) -> list[AnswerRun]:
+    """The answers the system gave (not "not covered") that carry a confidence."""
+    return [r for r in group if not r.answer.abstained and r.confidence is not None]
+
+
 def answer_curve(group: Sequence[AnswerRun]) -> list[tuple[float, float]]:
-    """The risk-coverage curve of the answers given (those with a confidence)."""
-    given = [r for r in group if not r.answer.abstained and r.confidence is not None]
+    """The risk-coverage curve of the answers given."""
+    given = given_answers(group)
     return risk_coverage([r.confidence for r in given], [r.right for r in given], total=len(group))
 
 

@@ -30,6 +30,17 @@ class SplitError(EmnqaError):
     """An unknown split, or a split file that is not the pinned version."""
 
 
+def split_order(name: str) -> int:
+    """Where a split goes in a report: train, dev, test, then questions from
+    a file of no split ("-").
+
+    >>> sorted(["test", "-", "train", "dev"], key=split_order)
+    ['train', 'dev', 'test', '-']
+    """
+    order = [*SPLITS, "-"]
+    return order.index(name) if name in order else len(order)
+
+
 def split_path(name: str, eval_dir: Path) -> Path:
     if name not in SPLITS:
         raise SplitError(f"Unknown split {name!r}; use one of {', '.join(SPLITS)} or all.")
