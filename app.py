@@ -1,4 +1,4 @@
-"""The emnqa web chat (the page itself is built in src/emnqa/webapp.py).
+"""The emnqa web chat (the page itself is built in src/emnqa/web/chat.py).
 
     python app.py [--host 127.0.0.1] [--port 7860]
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        from emnqa.webapp import serve
+        from emnqa.web.chat import serve
 
         serve(Settings.from_env(host=args.host, port=args.port))
     except EmnqaError as exc:

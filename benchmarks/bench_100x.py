@@ -54,7 +54,7 @@ def noisy(vectors: np.ndarray, rng: np.random.Generator, noise: float) -> np.nda
 
 def scaled_index(base, scale: int, kind: str, noise: float):
     """An in-memory ChunkIndex of `scale` copies of `base`."""
-    from emnqa.index import build_index
+    from emnqa.store.index import build_index
 
     chunks, documents = [], []
     rng, nrng = random.Random(0), np.random.default_rng(0)
@@ -90,8 +90,8 @@ def percentile(values, q):
 def main() -> int:
     from emnqa.assistant import Assistant
     from emnqa.config import Settings
-    from emnqa.questions import load_questions
-    from emnqa.retrieval import open_index
+    from emnqa.evaluation.questions import load_questions
+    from emnqa.retrieve.retrievers import open_index
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=REPO / "index")

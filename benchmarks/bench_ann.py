@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 def main() -> int:
     import faiss
 
-    from emnqa.embedding import SentenceTransformerEmbedder
-    from emnqa.index import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS, ivf_lists, ivf_probes, load_index
+    from emnqa.store.embedding import SentenceTransformerEmbedder
+    from emnqa.store.index import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS, ivf_lists, ivf_probes, load_index
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=REPO / "index")

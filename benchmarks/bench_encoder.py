@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def corpus_texts(index_dir: Path) -> tuple[list[str], list[str]]:
-    from emnqa.chunking import embedding_text
-    from emnqa.index import load_index
+    from emnqa.ingest.chunking import embedding_text
+    from emnqa.store.index import load_index
 
     index = load_index(index_dir)
     chunks = [embedding_text(index.documents[c.doc_id]["title"], c.section_path, c.text) for c in index.chunks]
@@ -40,7 +40,7 @@ def main() -> int:
     import numpy as np
 
     from emnqa.config import EMBED_BACKENDS, Settings
-    from emnqa.embedding import SentenceTransformerEmbedder
+    from emnqa.store.embedding import SentenceTransformerEmbedder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)

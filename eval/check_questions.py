@@ -20,11 +20,11 @@ from collections import Counter
 from pathlib import Path
 
 from emnqa.config import Settings
-from emnqa.corpus import load_corpus
+from emnqa.ingest.corpus import load_corpus
 from emnqa.errors import EmnqaError
-from emnqa.indexing import chunk_corpus, chunking_params
-from emnqa.question_checks import evidence_problems, gold_problems, leakage
-from emnqa.questions import load_questions
+from emnqa.store.build import chunk_corpus, chunking_params
+from emnqa.evaluation.question_checks import evidence_problems, gold_problems, leakage
+from emnqa.evaluation.questions import load_questions
 
 
 def main() -> int:

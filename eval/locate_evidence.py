@@ -14,8 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from emnqa.corpus import load_corpus
-from emnqa.textspans import quotable_sentences
+from emnqa.ingest.corpus import load_corpus
+from emnqa.text.spans import quotable_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 

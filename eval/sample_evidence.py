@@ -34,9 +34,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from emnqa.config import Settings
-from emnqa.corpus import load_corpus
-from emnqa.indexing import chunk_corpus, chunking_params
-from emnqa.textspans import quotable_sentences
+from emnqa.ingest.corpus import load_corpus
+from emnqa.store.build import chunk_corpus, chunking_params
+from emnqa.text.spans import quotable_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 _WORD = re.compile(r"[^\W\d_]{2,}")

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from emnqa.assistant import Assistant, SearchParams, _terms  # noqa: E402
-from emnqa.compose import detect_question_type  # noqa: E402
-from emnqa.questions import contains_gold, load_questions  # noqa: E402
-from emnqa.rerank import FEATURES, MODEL_PATH, PassageFeatures, RerankModel  # noqa: E402
+from emnqa.answer.compose import detect_question_type  # noqa: E402
+from emnqa.evaluation.questions import contains_gold, load_questions  # noqa: E402
+from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, PassageFeatures, RerankModel  # noqa: E402
 
 
 def training_data(assistant: Assistant, questions):

@@ -15,7 +15,7 @@ CORPUS_DIR = REPO / "corpus"
 
 @pytest.fixture(scope="session")
 def real_corpus():
-    from emnqa.corpus import load_corpus
+    from emnqa.ingest.corpus import load_corpus
 
     return load_corpus(CORPUS_DIR)
 
@@ -23,7 +23,7 @@ def real_corpus():
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    from emnqa.embedding import SentenceTransformerEmbedder
+    from emnqa.store.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -32,7 +32,7 @@ def real_embedder():
 def real_chunks(real_corpus, real_embedder):
     """Chunks of the default corpus, made exactly as `emnqa index` makes them."""
     from emnqa.config import Settings
-    from emnqa.indexing import chunk_corpus, chunking_params
+    from emnqa.store.build import chunk_corpus, chunking_params
 
     return chunk_corpus(real_corpus, chunking_params(Settings()), real_embedder)
 
@@ -41,7 +41,7 @@ def real_chunks(real_corpus, real_embedder):
 def real_index_dir(tmp_path_factory, real_embedder):
     """The default corpus indexed with the real model into a temporary dir."""
     from emnqa.config import Settings
-    from emnqa.indexing import build
+    from emnqa.store.build import build
 
     root = tmp_path_factory.mktemp("real-index")
     settings = Settings.from_env(corpus_dir=CORPUS_DIR, index_dir=root)
@@ -54,5 +54,5 @@ def fake_model(monkeypatch):
     """`emnqa` commands in this process use the fake embedder."""
     from fakes import FakeEmbedder
 
-    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr("emnqa.store.embedding.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
     monkeypatch.setenv("EMNQA_MODEL_NAME", "fake/keyword-bag")

@@ -3,10 +3,10 @@ switched off in turn, scored against everything on, and put back."""
 
 from dataclasses import replace
 
-from emnqa.ablation import EXTENSIONS, ablate, render
+from emnqa.evaluation.ablation import EXTENSIONS, ablate, render
 from emnqa.answer.abstain import RULES
-from emnqa.compose import ComposeParams
-from emnqa.questions import Question
+from emnqa.answer.compose import ComposeParams
+from emnqa.evaluation.questions import Question
 from emnqa.types import Answer, Chunk, Citation, Hit
 
 ANSWERABLE = [Question(f"a{i}", f"How many in 2024, {i}?", ("39 615",), "d", True, "numeric", split="dev")

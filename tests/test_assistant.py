@@ -12,7 +12,7 @@ from emnqa.answer.abstain import Query, decide, other_place, swapped_place, unkn
 from emnqa.answer.render import NOT_COVERED
 from emnqa.assistant import Assistant, Filters
 from emnqa.config import Settings
-from emnqa.evaluation import quote_is_verbatim
+from emnqa.evaluation.evaluate import quote_is_verbatim
 from emnqa.types import Evidence
 
 pytestmark = pytest.mark.model

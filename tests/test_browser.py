@@ -170,7 +170,7 @@ def test_script_typed_as_a_question_runs_nothing_and_loads_nothing_from_elsewher
 def test_script_in_a_passage_runs_nothing(browser, tmp_path):
     """The fake's passages and a document title hold <script>, onerror and a
     remote image: the panel shows them as text."""
-    from emnqa.webapp import build_demo, launch
+    from emnqa.web.chat import build_demo, launch
 
     settings = replace(Settings(), port=free_port(), feedback_path=tmp_path / "feedback.jsonl")
     demo = build_demo(FakeAssistant(settings), settings)

@@ -5,10 +5,10 @@ from collections import defaultdict
 
 import pytest
 
-from emnqa.chunking import ChunkingParams, chunk_document, embedding_text
+from emnqa.ingest.chunking import ChunkingParams, chunk_document, embedding_text
 from emnqa.config import Settings
-from emnqa.parsing import parse_document
-from emnqa.textspans import normalise_space, sentence_spans, split_lines
+from emnqa.ingest.parsing import parse_document
+from emnqa.text.spans import normalise_space, sentence_spans, split_lines
 from emnqa.types import Document
 
 BUDGET = Settings().chunk_tokens
@@ -82,7 +82,7 @@ def test_embedded_text_is_never_truncated_by_the_model(real_corpus, real_chunks,
 def test_no_text_is_lost(real_corpus, real_chunks):
     """Every sentence of every source line appears whole in some chunk
     (a sentence longer than the budget cannot, and is covered by spans)."""
-    from emnqa.textspans import count_tokens
+    from emnqa.text.spans import count_tokens
 
     by_doc = defaultdict(list)
     for chunk in real_chunks:
@@ -133,7 +133,7 @@ def test_no_chunk_crosses_a_section(real_corpus, real_chunks):
 
 
 def test_ids_are_stable_and_unique(real_corpus, real_chunks, real_embedder):
-    from emnqa.indexing import chunk_corpus, chunking_params
+    from emnqa.store.build import chunk_corpus, chunking_params
 
     again = chunk_corpus(real_corpus, chunking_params(Settings()), real_embedder)
     assert [c.chunk_id for c in again] == [c.chunk_id for c in real_chunks]
@@ -181,7 +181,7 @@ def test_key_statistic_lives_in_its_section(real_chunks):
 
 
 def test_a_table_s_rows_keep_its_caption_and_header(real_chunks):
-    from emnqa.textspans import count_tokens
+    from emnqa.text.spans import count_tokens
 
     # Table 1 of the 2024 overview: salary thresholds per region. Each chunk
     # of it carries the caption in its section path and opens with the

@@ -113,7 +113,7 @@ def test_bad_search_input_is_one_friendly_line(fake_model, small_corpus, tmp_pat
 
 
 def test_corrupt_index_says_how_to_fix(fake_model, small_corpus, tmp_path, capsys):
-    from emnqa.index import active_build_dir
+    from emnqa.store.index import active_build_dir
 
     idx = tmp_path / "idx"
     cli.main(["index", "--corpus", str(small_corpus), "--index", str(idx)])

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from emnqa.compare import RunError, compare_runs, load_run, render, to_json
+from emnqa.evaluation.compare import RunError, compare_runs, load_run, render, to_json
 
 
 def row(qid, split, answerable, at1=False, any_=False, abstained=False, hit5=1.0):

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from emnqa.answer.render import NOT_COVERED, compose_answer
-from emnqa.compose import ComposeParams, detect_question_type, gives_amount, select_evidence
-from emnqa.lexical import tokenize
+from emnqa.answer.compose import ComposeParams, detect_question_type, gives_amount, select_evidence
+from emnqa.retrieve.lexical import tokenize
 from emnqa.types import Chunk, Hit
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from emnqa.conversation import Interpretation, clean_turn, interpret_followup
+from emnqa.query.conversation import Interpretation, clean_turn, interpret_followup
 from emnqa.types import Turn
 
 

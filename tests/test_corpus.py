@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emnqa.corpus import (
+from emnqa.ingest.corpus import (
     SUPPORTED_SUFFIXES,
     Corpus,
     CorpusWarning,
@@ -109,7 +109,7 @@ def awkward(tmp_path) -> Path:
 
 
 def test_awkward_corpus_loads_what_it_can(awkward, caplog):
-    with caplog.at_level(logging.WARNING, logger="emnqa.corpus"):
+    with caplog.at_level(logging.WARNING, logger="emnqa.ingest.corpus"):
         corpus = load_corpus(awkward)
 
     assert [d.doc_id for d in corpus.documents] == ["emn-presentation-2019", "liege", "news-items"]

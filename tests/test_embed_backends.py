@@ -7,14 +7,14 @@ import logging
 import numpy as np
 import pytest
 
-import emnqa.onnx_encoder as onnx_encoder
+import emnqa.store.onnx_encoder as onnx_encoder
 from emnqa.config import EMBED_BACKENDS, Settings
-from emnqa.embedding import EmbeddingCache, SentenceTransformerEmbedder, check_backend, embed_with_cache
+from emnqa.store.embedding import EmbeddingCache, SentenceTransformerEmbedder, check_backend, embed_with_cache
 from emnqa.errors import EmnqaError, IndexIncompatible, ModelUnavailable
-from emnqa.index import load_index, save_index
-from emnqa.indexing import build, index_status
-from emnqa.onnx_encoder import ONNX_FILES, exported_model, model_dir
-from emnqa.retrieval import open_index
+from emnqa.store.index import load_index, save_index
+from emnqa.store.build import build, index_status
+from emnqa.store.onnx_encoder import ONNX_FILES, exported_model, model_dir
+from emnqa.retrieve.retrievers import open_index
 
 from fakes import FakeEmbedder, write_small_corpus
 
@@ -64,7 +64,7 @@ def test_embedder_is_made_with_the_settings_backend(monkeypatch, tmp_path):
         made.append(kwargs)
         return OnnxFake()
 
-    monkeypatch.setattr("emnqa.embedding.SentenceTransformerEmbedder", fake_embedder)
+    monkeypatch.setattr("emnqa.store.embedding.SentenceTransformerEmbedder", fake_embedder)
     corpus = write_small_corpus(tmp_path / "corpus")
     settings = Settings.from_env(
         corpus_dir=corpus, index_dir=tmp_path / "index", model_name="fake/keyword-bag",
@@ -146,7 +146,7 @@ def test_cache_file_of_another_backend_is_ignored(tmp_path, caplog):
     embed_with_cache(OnnxFake(), TEXTS, cache)
     cache.save()
     cache.path.rename(tmp_path / "fake_keyword-bag.npz")  # as if it were torch's
-    with caplog.at_level(logging.WARNING, logger="emnqa.embedding"):
+    with caplog.at_level(logging.WARNING, logger="emnqa.store.embedding"):
         torch_cache = EmbeddingCache(tmp_path, "fake/keyword-bag", FakeEmbedder().dimension, "torch")
     assert len(torch_cache) == 0 and "onnx encoder, not torch" in caplog.text
 

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from emnqa.embedding import EmbeddingCache, SentenceTransformerEmbedder, embed_with_cache
+from emnqa.store.embedding import EmbeddingCache, SentenceTransformerEmbedder, embed_with_cache
 from emnqa.errors import ModelUnavailable
 
 from fakes import DIMENSION, VOCABULARY, FakeEmbedder
@@ -69,7 +69,7 @@ def test_damaged_cache_file_is_ignored_with_warning(tmp_path, embedder, caplog):
     cache.path.write_bytes(b"PK\x03\x04 this is not a zip file")
 
     fresh = FakeEmbedder()
-    with caplog.at_level(logging.WARNING, logger="emnqa.embedding"):
+    with caplog.at_level(logging.WARNING, logger="emnqa.store.embedding"):
         damaged = make_cache(tmp_path, fresh)
     assert len(damaged) == 0
     assert "damaged embedding cache" in caplog.text
@@ -83,7 +83,7 @@ def test_cache_for_another_dimension_is_ignored(tmp_path, embedder, caplog):
     cache = make_cache(tmp_path, embedder)
     embed_with_cache(embedder, TEXTS, cache)
     cache.save()
-    with caplog.at_level(logging.WARNING, logger="emnqa.embedding"):
+    with caplog.at_level(logging.WARNING, logger="emnqa.store.embedding"):
         other = EmbeddingCache(tmp_path / "cache", embedder.model_name, 384)
     assert len(other) == 0 and "Ignoring embedding cache" in caplog.text
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emnqa.questions import QUESTION_TYPES, contains_gold, load_questions, normalise
+from emnqa.evaluation.questions import QUESTION_TYPES, contains_gold, load_questions, normalise
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
 MAX_CHUNKS_PER_GOLD = 4

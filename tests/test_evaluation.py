@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from emnqa.eval_report import write_run
-from emnqa.evaluation import relevant_chunks, run_mode
-from emnqa.questions import Question, QuestionSetError, Turn, load_questions
+from emnqa.evaluation.report import write_run
+from emnqa.evaluation.evaluate import relevant_chunks, run_mode
+from emnqa.evaluation.questions import Question, QuestionSetError, Turn, load_questions
 from emnqa.types import Chunk
 
 
@@ -131,7 +131,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 # Answers: what the reader sees first, and the groups figures are broken down by.
 
-from emnqa.evaluation import GROUPINGS, judge_answer, score_answers  # noqa: E402
+from emnqa.evaluation.evaluate import GROUPINGS, judge_answer, score_answers  # noqa: E402
 from emnqa.types import Answer, Citation, Hit  # noqa: E402
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from emnqa import expansion
-from emnqa.expansion import Lexicon, expand_query, mine_lexicon, name_usage
+from emnqa.query import lexicon as expansion
+from emnqa.query.lexicon import Lexicon, expand_query, mine_lexicon, name_usage
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -211,7 +211,7 @@ def test_docstring_examples():
 
 
 def test_glossary_synonyms_bring_the_report_s_term_for_an_everyday_one():
-    from emnqa.expansion import with_synonyms
+    from emnqa.query.lexicon import with_synonyms
 
     lexicon = with_synonyms(mine_lexicon(["In 2024, 39 615 people applied for international protection."]))
     usage = name_usage(lexicon, ["In 2024, 39 615 people applied for international protection."])
@@ -221,7 +221,7 @@ def test_glossary_synonyms_bring_the_report_s_term_for_an_everyday_one():
 
 
 def test_the_verb_deport_finds_forced_returns():
-    from emnqa.expansion import with_synonyms
+    from emnqa.query.lexicon import with_synonyms
 
     text = "In 2024, the Immigration Office carried out 3 270 forced returns."
     lexicon = with_synonyms(mine_lexicon([text]))

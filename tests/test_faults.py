@@ -20,8 +20,8 @@ from emnqa import cli
 from emnqa.assistant import Assistant
 from emnqa.config import Settings
 from emnqa.errors import InvalidQuery
-from emnqa.index import active_build_dir, load_index
-from emnqa.indexing import build, index_status
+from emnqa.store.index import active_build_dir, load_index
+from emnqa.store.build import build, index_status
 
 from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
 
@@ -177,7 +177,7 @@ def _rewrite_manifest(build_dir, **changes):
 
 
 def _checksum_matches(build_dir, name):
-    from emnqa.index import _sha256
+    from emnqa.store.index import _sha256
 
     files = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))["files"]
     _rewrite_manifest(build_dir, files={**files, name: _sha256(build_dir / name)})
@@ -266,9 +266,9 @@ KILLER = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
-import emnqa.index
+import emnqa.store.index
 from emnqa.config import Settings
-from emnqa.indexing import build
+from emnqa.store.build import build
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -278,7 +278,7 @@ class Dying(FakeEmbedder):
         die()
 
 if {step!r} == "switching CURRENT":
-    emnqa.index._write_current = die
+    emnqa.store.index._write_current = die
 settings = Settings.from_env(corpus_dir={corpus!r}, index_dir={index!r}, model_name="fake/keyword-bag")
 build(settings, embedder_factory=Dying if {step!r} == "embedding" else FakeEmbedder, progress=False)
 """
@@ -305,7 +305,7 @@ def test_a_build_killed_midway_leaves_the_old_index_and_the_next_run_succeeds(in
 def test_disk_full_while_saving_is_one_line_and_keeps_the_old_index(fake_model, indexed, capsys, monkeypatch):
     import errno
 
-    import emnqa.index as index_module
+    import emnqa.store.index as index_module
 
     before = active_build_dir(indexed.index_dir)
 

@@ -1,6 +1,6 @@
 """Footnotes found by their marks: the note a quoted sentence cites."""
 
-from emnqa.footnotes import Footnotes, marks, note_spans
+from emnqa.ingest.footnotes import Footnotes, marks, note_spans
 from emnqa.types import Chunk
 
 
@@ -48,7 +48,7 @@ def test_a_box_s_note_is_the_nearest_one_after_it():
 def test_a_chunk_of_notes_is_searched_with_the_sentences_citing_it():
     # "²⁴ This is the official term for case workers at the CGRS" never says
     # "protection officer"; the sentence citing it does, so BM25 reads it too.
-    from emnqa.lexical import BM25Index
+    from emnqa.retrieve.lexical import BM25Index
 
     chunks = [
         _chunk("The CGRS recruited 59 new protection officers ²⁴. Decisions rose."),

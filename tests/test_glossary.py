@@ -1,6 +1,6 @@
 """Glossary boxes looked up by the term a what-is question names."""
 
-from emnqa.glossary import Glossary
+from emnqa.retrieve.glossary import Glossary
 from emnqa.types import Chunk
 
 

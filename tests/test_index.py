@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-import emnqa.index as index_module
+import emnqa.store.index as index_module
 from emnqa.errors import IndexCorrupt, IndexIncompatible, IndexMissing, InvalidQuery
-from emnqa.index import (
+from emnqa.store.index import (
     FORMAT_VERSION,
     active_build_dir,
     build_index,

@@ -7,8 +7,8 @@ import pytest
 
 from emnqa.config import Settings
 from emnqa.errors import EmnqaError
-from emnqa.index import build_index, load_index, save_index
-from emnqa.indexing import build, index_status
+from emnqa.store.index import build_index, load_index, save_index
+from emnqa.store.build import build, index_status
 from emnqa.types import Chunk
 
 from fakes import FakeEmbedder

@@ -7,8 +7,8 @@ import pytest
 
 from emnqa.config import Settings
 from emnqa.errors import IndexLocked
-from emnqa.index import active_build_dir, load_index
-from emnqa.indexing import build, index_status
+from emnqa.store.index import active_build_dir, load_index
+from emnqa.store.build import build, index_status
 
 from fakes import SMALL_MANIFEST, SMALL_REPORT, FakeEmbedder, write_small_corpus
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from emnqa.errors import CorpusError
-from emnqa.loaders import LoadedText, load_file
-from emnqa.loaders.html import html_to_text
+from emnqa.ingest.loaders import LoadedText, load_file
+from emnqa.ingest.loaders.html import html_to_text
 from emnqa.types import Document
 
 # --- text and markdown -------------------------------------------------------

@@ -2,7 +2,7 @@
 EMN report: PDF page breaks, definition boxes mid-sentence, footnotes, graph
 numbers, boxes, ALL-CAPS chapters, news metadata, slide parts."""
 
-from emnqa.parsing import parse_document
+from emnqa.ingest.parsing import parse_document
 from emnqa.types import Document
 
 

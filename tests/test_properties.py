@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emnqa.chunking import ChunkingParams, chunk_document, embedding_text
-from emnqa.embedding import encodable, text_key
+from emnqa.ingest.chunking import ChunkingParams, chunk_document, embedding_text
+from emnqa.store.embedding import encodable, text_key
 from emnqa.errors import EmnqaError, InvalidQuery
-from emnqa.retrieval import MAX_QUERY_CHARS, check_query
-from emnqa.textspans import count_tokens
+from emnqa.retrieve.retrievers import MAX_QUERY_CHARS, check_query
+from emnqa.text.spans import count_tokens
 from emnqa.types import Answer, Document
 
 from fakes import FakeEmbedder
@@ -104,7 +104,7 @@ REPORT = (
 def small_assistant(tmp_path_factory):
     from emnqa.assistant import Assistant
     from emnqa.config import Settings
-    from emnqa.indexing import build
+    from emnqa.store.build import build
 
     root = tmp_path_factory.mktemp("props")
     (root / "corpus").mkdir()

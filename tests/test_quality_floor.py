@@ -11,8 +11,8 @@ import pytest
 
 from emnqa.assistant import Assistant
 from emnqa.config import Settings
-from emnqa.evaluation import evaluate_answers, evaluate_index
-from emnqa.splits import load_splits
+from emnqa.evaluation.evaluate import evaluate_answers, evaluate_index
+from emnqa.evaluation.splits import load_splits
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 LIMITS = json.loads((EVAL / "floors.json").read_text(encoding="utf-8"))

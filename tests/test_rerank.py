@@ -4,9 +4,9 @@ assistant's passages."""
 import numpy as np
 import pytest
 
-from emnqa.lexical import terms
-from emnqa.passages import join, passages
-from emnqa.rerank import FEATURES, MODEL_PATH, Candidate, PassageFeatures, RerankerError, RerankModel
+from emnqa.retrieve.lexical import terms
+from emnqa.retrieve.passages import join, passages
+from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, Candidate, PassageFeatures, RerankerError, RerankModel
 from emnqa.types import Chunk
 
 

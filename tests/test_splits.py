@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from emnqa.question_checks import evidence_problems, gold_problems, leakage
-from emnqa.questions import QUESTION_TYPES, normalise
-from emnqa.splits import file_sha256, load_splits, pinned, split_path
+from emnqa.evaluation.question_checks import evidence_problems, gold_problems, leakage
+from emnqa.evaluation.questions import QUESTION_TYPES, normalise
+from emnqa.evaluation.splits import file_sha256, load_splits, pinned, split_path
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 SIZES = {"train": 1200, "test": 350}

@@ -24,8 +24,8 @@ from app_process import free_port
 from emnqa.assistant import Filters
 from emnqa.config import Settings
 from emnqa.errors import EmnqaError, IndexCorrupt, InvalidQuery
-from emnqa.feedback import append_feedback
-from emnqa.webapp import (
+from emnqa.web.feedback import append_feedback
+from emnqa.web.chat import (
     ERROR_MARK,
     GENERIC_ERROR,
     UNAVAILABLE,
@@ -237,7 +237,7 @@ def test_refused_messages_never_reach_the_assistant(settings, message):
 )
 def test_errors_reach_the_user_as_one_sentence_without_paths(settings, caplog, error, shown):
     chat = WebChat(FakeAssistant(settings, error=error), settings)
-    with caplog.at_level(logging.ERROR, logger="emnqa.webapp"):
+    with caplog.at_level(logging.ERROR, logger="emnqa.web.chat"):
         text, panel = chat.respond("How many people applied in 2024?", [])
     assert text.startswith(ERROR_MARK) and shown in html.unescape(text.replace("\\", ""))
     for out in (text, panel):
@@ -297,7 +297,7 @@ def test_unwritable_feedback_file_is_one_sentence(tmp_path, caplog):
     chat = WebChat(FakeAssistant(settings), settings)
     text, _ = chat.respond("How many people applied in 2024?", [])
     history = [{"role": "user", "content": "How many people applied in 2024?"}, {"role": "assistant", "content": text}]
-    with caplog.at_level(logging.ERROR, logger="emnqa.webapp"):
+    with caplog.at_level(logging.ERROR, logger="emnqa.web.chat"):
         assert chat.rate(history, 1, False) == (False, "Sorry, this rating could not be saved.")
     assert "a-file" in caplog.text
 
@@ -345,7 +345,7 @@ def test_a_user_name_without_a_password_is_refused():
 @pytest.fixture
 def launched(settings):
     """Start the page over a fake assistant; yield (url, assistant)."""
-    from emnqa.webapp import build_demo, launch
+    from emnqa.web.chat import build_demo, launch
 
     demos = []
 

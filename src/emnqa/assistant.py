@@ -18,21 +18,21 @@ from .answer.abstain import Query, decide
 from .answer.facts import CorpusFacts
 from .answer.years import passages_naming, year_test
 from .answer.render import compose_answer
-from .compose import (
+from .answer.compose import (
     ComposeParams, adds_to, detect_question_type, select_evidence, with_item_dates, with_table_headers,
 )
 from .config import Settings
-from .conversation import interpret_followup
-from .embedding import Embedder
-from .expansion import expand_query, mine_lexicon, name_usage, reword, spells_out, with_synonyms
-from .footnotes import Footnotes
-from .glossary import Glossary
-from .index import ChunkIndex
-from .lexical import terms
-from .names import NameLookup
-from .passages import join, passages
-from .rerank import Reranker, RerankModel
-from .retrieval import HybridRetriever, check_query, make_retriever, open_index
+from .query.conversation import interpret_followup
+from .store.embedding import Embedder
+from .query.lexicon import expand_query, mine_lexicon, name_usage, reword, spells_out, with_synonyms
+from .ingest.footnotes import Footnotes
+from .retrieve.glossary import Glossary
+from .store.index import ChunkIndex
+from .retrieve.lexical import terms
+from .query.names import NameLookup
+from .retrieve.passages import join, passages
+from .retrieve.rerank import Reranker, RerankModel
+from .retrieve.retrievers import HybridRetriever, check_query, make_retriever, open_index
 from .types import Answer, Chunk, Evidence, Hit, Turn
 
 

@@ -97,7 +97,7 @@ def _settings(args) -> Settings:
 
 
 def _cmd_index(args) -> int:
-    from .indexing import build
+    from .store.build import build
 
     settings = _settings(args)
     report = build(settings, rebuild=args.rebuild, say=_err)
@@ -121,7 +121,7 @@ def _cmd_index(args) -> int:
 def _cmd_search(args) -> int:
     from .assistant import Assistant
     from .errors import InvalidQuery
-    from .retrieval import check_query, make_retriever
+    from .retrieve.retrievers import check_query, make_retriever
 
     settings = _settings(args)
     question = check_query(args.question)
@@ -165,7 +165,7 @@ def _cmd_search(args) -> int:
 def _cmd_ask(args) -> int:
     from .assistant import Assistant, Filters
     from .errors import InvalidQuery
-    from .retrieval import check_query
+    from .retrieve.retrievers import check_query
 
     settings = _settings(args)
     if args.k is not None and args.k <= 0:
@@ -238,10 +238,10 @@ def _cmd_eval(args) -> int:
 
     from .config import PROJECT_ROOT
     from .errors import InvalidQuery
-    from .eval_report import answer_summary, by_split, splits_summary, summary, write_run
-    from .evaluation import EVAL_MODES, evaluate_index
-    from .questions import load_questions
-    from .splits import SPLITS, load_splits
+    from .evaluation.report import answer_summary, by_split, splits_summary, summary, write_run
+    from .evaluation.evaluate import EVAL_MODES, evaluate_index
+    from .evaluation.questions import load_questions
+    from .evaluation.splits import SPLITS, load_splits
 
     if args.compare:
         return _compare(*args.compare, as_json=args.json)
@@ -268,7 +268,7 @@ def _cmd_eval(args) -> int:
     results, answers = evaluate_index(settings, questions, modes, k=args.k, answers=True, say=_err)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or PROJECT_ROOT / "eval" / "runs" / f"{stamp}-{label}"
-    from .index import read_manifest
+    from .store.index import read_manifest
 
     manifest = read_manifest(settings.index_dir)
     meta = {
@@ -314,7 +314,7 @@ def _cmd_eval(args) -> int:
 
 
 def _ablate(settings, questions) -> int:
-    from .ablation import ablate, render
+    from .evaluation.ablation import ablate, render
     from .assistant import Assistant
 
     results = ablate(Assistant(settings), questions, say=_err)
@@ -323,7 +323,7 @@ def _ablate(settings, questions) -> int:
 
 
 def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
-    from .compare import compare_runs, load_run, render, to_json
+    from .evaluation.compare import compare_runs, load_run, render, to_json
 
     differences, changes, notes = compare_runs(load_run(run_a), load_run(run_b))
     if as_json:
@@ -335,7 +335,7 @@ def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from .webapp import serve  # sets GRADIO_ANALYTICS_ENABLED=False before gradio loads
+    from .web.chat import serve  # sets GRADIO_ANALYTICS_ENABLED=False before gradio loads
 
     settings = Settings.from_env(
         corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port
@@ -346,7 +346,7 @@ def _cmd_serve(args) -> int:
 
 def _require_index(settings: Settings) -> None:
     from .errors import IndexMissing
-    from .indexing import index_status
+    from .store.build import index_status
 
     status, why = index_status(settings)
     if status == "missing":

@@ -23,10 +23,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..compose import ComposeParams, around, detect_question_type, gives_amount
-from ..lexical import terms
-from ..places import names_place, places_in
-from ..textspans import SUPERSCRIPT_DIGITS, YEAR, years_in
+from .compose import ComposeParams, around, detect_question_type, gives_amount
+from ..retrieve.lexical import terms
+from ..query.places import names_place, places_in
+from ..text.spans import SUPERSCRIPT_DIGITS, YEAR, years_in
 from ..types import Evidence
 from .facts import CorpusFacts, fold
 

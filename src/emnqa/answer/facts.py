@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..textspans import years_in
+from ..text.spans import years_in
 from ..types import Chunk
 
 _LETTERS = re.compile(r"[^\W\d_]+")

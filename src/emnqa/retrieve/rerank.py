@@ -1,0 +1,236 @@
+"""Second-stage ranking: a linear model over features of (question, passage).
+
+The first stage (BM25 and dense retrieval) gathers candidates; this stage
+orders them by signals neither ranking sees alone: how much of the question's
+weighted vocabulary the passage and its best sentence contain, the similarity
+of its best sentences (sentence vectors are stored in the index), whether it
+names the year asked about, whether it holds what the question type asks for
+(a number, a date, a glossary definition), and the kind of passage.
+
+The weights are a logistic regression (scikit-learn) fitted on the evaluation
+questions by `eval/train_reranker.py` and shipped as `reranker.json` beside
+this module: parameters, not answers. eval/README.md reports them
+cross-validated (questions held out) as well as fitted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import EmnqaError
+from ..text.spans import YEAR, years_in
+from ..types import Chunk
+
+MODEL_PATH = Path(__file__).with_name("reranker.json")
+
+FEATURES = (
+    "dense",  # cosine of question and passage vectors
+    "dense_rr",  # 1 / (5 + rank) in the dense ranking, 0 when not in it
+    "bm25",  # BM25 score / the best candidate's
+    "bm25_rr",  # 1 / (5 + rank) in the BM25 ranking, 0 when not in it
+    "sentence_best",  # cosine of the question and the passage's best sentence
+    "sentence_second",  # ... its second-best sentence
+    "cover_text",  # IDF-weighted share of the question's terms in the passage
+    "cover_heading",  # ... in its document title and section path
+    "cover_sentence",  # ... in its best-covering sentence
+    "year_present",  # the question names years and the passage names them all
+    "year_absent",  # the question names years and the passage none of them
+    "year_document",  # the question names years and the passage's document (its year, its title) names them all
+    "year_nowhere",  # the question names years and neither the passage nor its document names any
+    "quantity_number",  # a how-many question and a passage with a figure
+    "date_date",  # a when question and a passage with a date
+    "definition_block",  # a what-is question and a glossary definition passage
+    "definition_kind",  # any passage that is a glossary definition
+    "footnotes",  # a passage of footnotes
+    "news",  # a news item
+    "slides",  # event slides
+    "table",  # a table or figure
+    "short",  # a passage of under 25 words
+)
+
+_FIGURE = re.compile(r"\b\d{1,3}(?:[  ,.]\d{3})+\b|\b\d{2,}\b|\d+(?:[.,]\d+)?\s?%")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?!\w)|\b{_MONTH} (?:19|20)\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./](?:19|20)\d{{2}}\b",
+    re.IGNORECASE,
+)
+
+
+class RerankerError(EmnqaError):
+    """The reranker's weights are missing or do not fit its features."""
+
+
+@dataclass(frozen=True)
+class RerankModel:
+    """Standardise the features, then a weighted sum (logistic regression)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float = 0.0
+    about: str = ""
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        return ((matrix - self.mean) / self.scale) @ self.weights + self.bias
+
+    def to_dict(self) -> dict:
+        return {
+            "about": self.about,
+            "features": list(self.features),
+            "mean": [round(float(x), 6) for x in self.mean],
+            "scale": [round(float(x), 6) for x in self.scale],
+            "weights": [round(float(x), 6) for x in self.weights],
+            "bias": round(float(self.bias), 6),
+        }
+
+    def save(self, path: Path | str = MODEL_PATH) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path | str = MODEL_PATH) -> "RerankModel":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            model = cls(
+                tuple(data["features"]),
+                np.asarray(data["mean"], dtype=np.float64),
+                np.asarray(data["scale"], dtype=np.float64),
+                np.asarray(data["weights"], dtype=np.float64),
+                float(data.get("bias", 0.0)),
+                str(data.get("about", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise RerankerError(f"The reranker weights in {path} cannot be read ({exc}). Reinstall emnqa.") from None
+        if model.features != FEATURES or not (len(model.mean) == len(model.scale) == len(model.weights) == len(FEATURES)):
+            raise RerankerError(
+                f"The reranker weights in {path} were fitted for other features. "
+                "Run eval/train_reranker.py to fit them again."
+            )
+        return model
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage to rank, with what the first stage knows of it."""
+
+    position: int  # row in the index
+    dense: float = 0.0
+    dense_rank: int | None = None
+    bm25: float = 0.0
+    bm25_rank: int | None = None
+
+
+class PassageFeatures:
+    """Computes FEATURES for candidates of one index; per-chunk token sets are
+    prepared once."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        documents: Mapping[str, dict],
+        terms: Callable[[str], list[str]],
+        idf: Mapping[str, float],
+        sentence_vectors: np.ndarray | None,
+        sentence_rows: Callable[[int], tuple[int, int]],
+    ):
+        self.chunks, self.documents, self.terms, self.idf = chunks, documents, terms, idf
+        self.sentence_vectors, self.sentence_rows = sentence_vectors, sentence_rows
+        self._default_idf = max(idf.values(), default=1.0)
+        # The years a document is of: the news of "early 2023" is about 2023
+        # even where an item's text names no year.
+        self._document_years = {
+            doc_id: set(YEAR.findall(f"{d.get('year', '')} {d.get('title', '')}")) for doc_id, d in documents.items()
+        }
+        self._text: list[set[str]] = []
+        self._heading: list[set[str]] = []
+        self._sentences: list[list[set[str]]] = []
+        self._years: list[set[str]] = []  # the years each chunk names (not those of its references)
+        for chunk in chunks:
+            title = documents.get(chunk.doc_id, {}).get("title", "")
+            self._text.append(set(terms(chunk.text)))
+            self._heading.append(set(terms(" ".join((title, *chunk.section_path)))))
+            self._years.append(years_in(" ".join((chunk.text, *chunk.section_path))))
+            spans = chunk.meta.get("sentences") or [(0, len(chunk.text))]
+            self._sentences.append([set(terms(chunk.text[a:b])) for a, b in spans])
+
+    def matrix(self, question: str, qtype: str, query_vector: np.ndarray | None, candidates: Sequence[Candidate]) -> np.ndarray:
+        """One row of FEATURES per candidate."""
+        wanted = {t: self.idf.get(t, self._default_idf) for t in self.terms(question)}
+        total = sum(wanted.values()) or 1.0
+        years = set(YEAR.findall(question))
+        best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
+        rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+        for i, cand in enumerate(candidates):
+            chunk = self.chunks[cand.position]
+            kind = self.documents.get(chunk.doc_id, {}).get("kind", "")
+
+            def cover(present: set[str]) -> float:
+                return sum(w for t, w in wanted.items() if t in present) / total
+
+            best, second = self._sentence_similarities(cand.position, query_vector)
+            named = self._years[cand.position]
+            dated = self._document_years.get(chunk.doc_id, set())
+            is_definition = chunk.kind == "definition"
+            rows[i] = (
+                cand.dense,
+                0.0 if cand.dense_rank is None else 1.0 / (5 + cand.dense_rank),
+                cand.bm25 / best_bm25,
+                0.0 if cand.bm25_rank is None else 1.0 / (5 + cand.bm25_rank),
+                best,
+                second,
+                cover(self._text[cand.position]),
+                cover(self._heading[cand.position]),
+                max((cover(s) for s in self._sentences[cand.position]), default=0.0),
+                float(bool(years) and years <= named),
+                float(bool(years) and not (years & named)),
+                float(bool(years) and years <= dated),
+                float(bool(years) and not (years & (named | dated))),
+                float(qtype == "quantity" and bool(_FIGURE.search(chunk.text))),
+                float(qtype == "date" and bool(_DATE.search(chunk.text))),
+                float(qtype == "definition" and is_definition),
+                float(is_definition),
+                float(chunk.kind == "footnotes"),
+                float(kind == "news" or chunk.kind == "news"),
+                float(kind == "slides"),
+                float(chunk.kind in ("table", "figure")),
+                float(len(chunk.text.split()) < 25),
+            )
+        return rows
+
+    def _sentence_similarities(self, position: int, query_vector: np.ndarray | None) -> tuple[float, float]:
+        if self.sentence_vectors is None or query_vector is None:
+            return 0.0, 0.0
+        first, last = self.sentence_rows(position)
+        if last <= first:
+            return 0.0, 0.0
+        sims = np.sort(self.sentence_vectors[first:last] @ query_vector)[::-1]
+        return float(sims[0]), float(sims[1] if len(sims) > 1 else sims[0])
+
+
+class Reranker:
+    """Orders first-stage candidates by the fitted model."""
+
+    def __init__(self, index, terms: Callable[[str], list[str]], idf: Mapping[str, float], model: RerankModel | None = None):
+        self.features = PassageFeatures(
+            index.chunks, index.documents, terms, idf, index.sentence_vectors, index.sentence_rows
+        )
+        self.model = model or RerankModel.load()
+
+    def order(
+        self, question: str, qtype: str, query_vector: np.ndarray | None, candidates: Sequence[Candidate]
+    ) -> list[tuple[int, float]]:
+        """(position, score) best first."""
+        if not candidates:
+            return []
+        scores = self.model.score(self.features.matrix(question, qtype, query_vector, candidates))
+        ranked = sorted(zip((c.position for c in candidates), scores), key=lambda item: (-item[1], item[0]))
+        return [(int(p), float(s)) for p, s in ranked]
