@@ -1,4 +1,4 @@
-"""Fit the reranker's weights (src/emnqa/reranker.json) on the evaluation set.
+"""Fit the reranker's weights (src/emnqa/retrieve/reranker.json) on the evaluation set.
 
     .venv/bin/python eval/train_reranker.py [--questions eval/questions.jsonl] [--c 0.1] [--folds 5] [--dry-run]
 
@@ -26,8 +26,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from emnqa.assistant import Assistant, SearchParams, _terms  # noqa: E402
-from emnqa.answer.compose import detect_question_type  # noqa: E402
+from emnqa.assistant import Assistant  # noqa: E402
+from emnqa.config import SearchParams  # noqa: E402
+from emnqa.query.qtype import detect_question_type  # noqa: E402
+from emnqa.retrieve.lexical import terms as _terms  # noqa: E402
 from emnqa.evaluation.questions import contains_gold, load_questions  # noqa: E402
 from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, PassageFeatures, RerankModel  # noqa: E402
 
@@ -35,7 +37,7 @@ from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, PassageFeatures, RerankM
 def training_data(assistant: Assistant, questions):
     """Per question: (question, interpreted query, features, labels)."""
     index = assistant.index
-    features = PassageFeatures(index.chunks, index.documents, _terms, assistant.idf, index.sentence_vectors, index.sentence_rows)
+    features = PassageFeatures(index.chunks, index.documents, _terms, assistant.passages.idf, index.sentence_vectors, index.sentence_rows)
     rows = []
     for q in questions:
         query = assistant.interpret(q.question, q.history)
@@ -65,7 +67,7 @@ def passage_metrics(assistant: Assistant, rows, k: int = 10) -> dict[str, float]
     firsts = []
     for q, query, _, _ in rows:
         hits = assistant.search(query, k)
-        firsts.append(next((h.rank for h in hits if contains_gold(h.chunk.text, q.answers)), None))
+        firsts.append(next((h.rank for h in hits if contains_gold(h.text, q.answers)), None))
     return {
         "hit@1": statistics.fmean(f == 1 for f in firsts),
         "hit@5": statistics.fmean(f is not None and f <= 5 for f in firsts),

@@ -8,7 +8,7 @@ import threading
 from types import SimpleNamespace
 
 from emnqa.config import Settings
-from emnqa.types import Answer, Chunk, Citation, Hit
+from emnqa.types import Answer, Chunk, Citation, Passage
 
 PAYLOAD = '<img src=x onerror=alert(1)><script>alert(2)</script>'
 REMOTE_IMAGE = "![tracker](http://elsewhere.example/pixel.png)"
@@ -32,7 +32,7 @@ NEWS = chunk("news-2023:b", f"Liège opened a centre. {PAYLOAD}", doc_id="news-2
 
 
 def make_answer(question: str = "How many people applied in 2024?", interpreted: str | None = None) -> Answer:
-    hits = (Hit(FIGURE, 0.9, 1, DOCUMENTS["overview-2024"]["title"]), Hit(NEWS, 0.5, 2, DOCUMENTS["news-2023"]["title"]))
+    hits = (Passage.of(FIGURE, 0.9, 1, DOCUMENTS["overview-2024"]["title"]), Passage.of(NEWS, 0.5, 2, DOCUMENTS["news-2023"]["title"]))
     quote = "In 2024, 39 615 individuals applied for international protection in Belgium."
     text = f"The documents give these figures:\n\n> {quote} [1]\n\n**Sources**\n\n[1] Overview — “{quote}”\n"
     return Answer(question, interpreted or question, text, False, (Citation(1, hits[0], quote),), hits, "quantity")

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from emnqa.evaluation.ablation import EXTENSIONS, ablate, render
 from emnqa.answer.abstain import RULES
-from emnqa.answer.compose import ComposeParams
+from emnqa.config import ComposeParams
 from emnqa.evaluation.questions import Question
-from emnqa.types import Answer, Chunk, Citation, Hit
+from emnqa.types import Answer, Chunk, Citation, Passage
 
 ANSWERABLE = [Question(f"a{i}", f"How many in 2024, {i}?", ("39 615",), "d", True, "numeric", split="dev")
               for i in range(6)]
@@ -29,7 +29,7 @@ class PretendAssistant:
         text = "39 615 applied." if self.params.notes != "none" else "Other figures."
         chunk = Chunk("d:1", "d", text, (), 0, len(text), 3)
         declined = "no_figure" not in self.abstain_off and "2031" in question
-        citations = () if declined else (Citation(1, Hit(chunk, 1.0, 1, "T"), text),)
+        citations = () if declined else (Citation(1, Passage.of(chunk, 1.0, 1, "T"), text),)
         return Answer(question, question, text, declined, citations, ())
 
 

@@ -8,9 +8,11 @@ from dataclasses import replace
 import pytest
 
 from emnqa import cli
-from emnqa.answer.abstain import Query, decide, other_place, swapped_place, unknown_name, unknown_phrase
+from emnqa.answer.abstain import decide, other_place, swapped_place, unknown_name, unknown_phrase
 from emnqa.answer.render import NOT_COVERED
-from emnqa.assistant import Assistant, Filters
+from emnqa.assistant import Assistant
+from emnqa.query.read import read_question
+from emnqa.types import Filters
 from emnqa.config import Settings
 from emnqa.evaluation.evaluate import quote_is_verbatim
 from emnqa.types import Evidence
@@ -29,7 +31,7 @@ def test_answer_quotes_the_figure_with_a_citation(assistant):
     assert not answer.abstained
     assert "39 615" in answer.text and "[1]" in answer.text and "**Sources**" in answer.text
     for citation in answer.citations:
-        assert quote_is_verbatim(citation.quote, citation.passage.chunk.text)
+        assert quote_is_verbatim(citation.quote, citation.passage.text)
         assert f"[{citation.n}]" in answer.text
     assert answer.interpreted_query == ASYLUM_2024  # a standalone question is left as it is
 
@@ -42,7 +44,7 @@ def test_everyday_words_find_the_report_s_terms(assistant):
     answer = assistant.ask("How many people were deported in 2024?")  # the report: "forced returns"
     assert "3 270 forced returns" in answer.citations[0].quote
     answer = assistant.ask("How many people sought asylum in Belgium in 2024?")
-    assert "39 615" in answer.passages[0].chunk.text
+    assert "39 615" in answer.passages[0].text
     assert any("39 615" in c.quote for c in answer.citations), answer.text
 
 
@@ -60,7 +62,7 @@ def test_the_footnote_a_quote_cites_is_quoted_after_it(assistant):
     assert any("¹²¹" in q and not q.startswith("¹²¹") for q in quotes)
     note = next(c for c in answer.citations if c.quote.startswith("¹²¹"))
     assert "city administrations, IOM and Caritas International Belgium" in note.quote
-    assert quote_is_verbatim(note.quote, note.passage.chunk.text) and f"[{note.n}]" in answer.text
+    assert quote_is_verbatim(note.quote, note.passage.text) and f"[{note.n}]" in answer.text
 
 
 def test_a_mark_closing_a_line_still_brings_its_footnote(assistant):
@@ -75,7 +77,7 @@ def test_a_note_is_found_by_the_sentence_citing_it(assistant):
     # never names Conex; the sentence citing it does ("the Conex network of
     # Fedasil ¹²¹"), and BM25 reads a chunk of notes with its citing sentences.
     answer = assistant.ask("What is Fedasil's Conex network?")
-    assert "A network of partners in Belgium" in answer.passages[0].chunk.text
+    assert "A network of partners in Belgium" in answer.passages[0].text
     assert "A network of partners in Belgium" in answer.text
 
 
@@ -101,20 +103,20 @@ def test_a_what_is_question_naming_a_glossary_term_gets_its_box_first(assistant)
     # box is what "Define ..." asks for, and "as defined in Art. 9" in
     # another box is no match for "define".
     answer = assistant.ask("Define temporary protection.")
-    assert answer.passages[0].chunk.kind == "definition" and answer.passages[0].chunk.text.startswith("Temporary protection")
+    assert answer.passages[0].kind == "definition" and answer.passages[0].text.startswith("Temporary protection")
     assert answer.citations[0].quote.startswith("A procedure of exceptional character")
     off = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
                     search_params=replace(assistant.search_params, glossary=False))
     question = "What is temporary protection in the EMN glossary?"
-    assert assistant.search(question, 10)[0].chunk.text.startswith("Temporary protection")
-    assert not off.search(question, 10)[0].chunk.text.startswith("Temporary protection")
+    assert assistant.search(question, 10)[0].text.startswith("Temporary protection")
+    assert not off.search(question, 10)[0].text.startswith("Temporary protection")
 
 
 def test_a_term_with_a_glossary_box_is_defined_by_the_box_alone(assistant):
     # A news item says "Let's focus today on the term 'unaccompanied minor'";
     # the report's EMN glossary box is the definition.
     answer = assistant.ask("What is an unaccompanied minor?")
-    assert answer.citations and all(c.passage.chunk.kind == "definition" for c in answer.citations)
+    assert answer.citations and all(c.passage.kind == "definition" for c in answer.citations)
     assert any("unaccompanied by the adult responsible for them" in c.quote for c in answer.citations)
 
 
@@ -145,7 +147,7 @@ def test_follow_up_is_interpreted_from_the_history(assistant):
     # The interpreted question finds the 2023 figure, and a sentence about
     # another year ("In 2022, 881 200 ... in EU countries", in a news item
     # dated 2023) is not quoted as the answer.
-    assert any("35 507" in h.chunk.text for h in answer.passages[:3])
+    assert any("35 507" in h.text for h in answer.passages[:3])
     assert "35 507" in answer.citations[0].quote
 
 
@@ -231,7 +233,7 @@ def test_a_table_row_is_found_by_its_caption_and_quoted_under_its_header(assista
     quotes = [" ".join(c.quote.split()) for c in answer.citations]
     row = next(i for i, q in enumerate(quotes) if q.startswith("Executives") and "86 110" in q)
     assert "Walloon Re- gion" in quotes[row - 1]
-    assert "Table 1: Minimum gross annual salary" in answer.citations[row].passage.chunk.section
+    assert "Table 1: Minimum gross annual salary" in answer.citations[row].passage.section
 
 
 def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
@@ -241,8 +243,8 @@ def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
     assert not answer.abstained and "12 May 2024" in answer.citations[0].quote
     # A follow-up is held to the places the user typed, not to those carried over.
     passage = answer.citations[0].passage
-    evidence = Evidence(passage, 0, len(passage.chunk.text), 1.0, 1.0)
-    rule = lambda asked: other_place(Query.read(asked), [evidence], assistant.facts, assistant.params)  # noqa: E731
+    evidence = Evidence(passage, 0, len(passage.text), 1.0, 1.0)
+    rule = lambda asked: other_place(read_question(asked), [evidence], assistant.facts, assistant.params)  # noqa: E731
     assert rule("And when was Georgia added?") == "other_place: GE"
     assert rule("And Moldovan applicants?") is None
 
@@ -250,9 +252,9 @@ def test_a_country_the_answering_passage_never_names_is_not_covered(assistant):
 def _quote(assistant, search, first, last):
     """Evidence: the span of a passage `search` finds, from `first` to the
     end of the next `last`."""
-    hit = next(h for h in assistant.search(search, 10) if first in h.chunk.text)
-    start = hit.chunk.text.index(first)
-    return Evidence(hit, start, hit.chunk.text.index(last, start) + len(last), 1.0, 1.0)
+    hit = next(h for h in assistant.search(search, 10) if first in h.text)
+    start = hit.text.index(first)
+    return Evidence(hit, start, hit.text.index(last, start) + len(last), 1.0, 1.0)
 
 
 def test_a_figure_counts_for_the_year_its_own_sentence_names(assistant):
@@ -261,10 +263,10 @@ def test_a_figure_counts_for_the_year_its_own_sentence_names(assistant):
     # 2025; that makes 250 no figure for 2025, though 2025 is one sentence away.
     evidence = [_quote(assistant, "humanitarian corridor Sant'Egidio 250 individuals",
                        "Finally, Belgium has established", "(2022-2024).")]
-    later = decide(Query.read("How many people did the humanitarian corridor bring to Belgium in 2025?"), evidence,
+    later = decide(read_question("How many people did the humanitarian corridor bring to Belgium in 2025?"), evidence,
                    assistant.facts, assistant.params)
     assert later.abstain and "figure_other_year: 2025" in later.reasons
-    assert not decide(Query.read("How many people did the humanitarian corridor bring to Belgium in 2024?"), evidence,
+    assert not decide(read_question("How many people did the humanitarian corridor bring to Belgium in 2024?"), evidence,
                       assistant.facts, assistant.params).abstain
 
 
@@ -277,7 +279,7 @@ def test_a_news_item_dates_what_it_reports(assistant):
 def test_quotes_about_another_region_do_not_answer_for_the_asked_one(assistant):
     evidence = [_quote(assistant, "bilingual civic integration programme Brussels COCOF transfer",
                        "This follows the creation of the bilingual", ".")]
-    rule = lambda asked, e: swapped_place(Query.read(asked), e, assistant.facts, assistant.params)  # noqa: E731
+    rule = lambda asked, e: swapped_place(read_question(asked), e, assistant.facts, assistant.params)  # noqa: E731
     assert rule("Why did the Walloon Region introduce a bilingual programme?", evidence) == "swapped_place: region:wallonia"
     assert rule("Why did Brussels introduce a bilingual programme?", evidence) is None
     # A quote naming no place says nothing about where: it is not a swap.
@@ -290,13 +292,13 @@ def test_a_source_reference_is_no_answer(assistant):
     # ETIAS authorisation?" is note 92, the Regulation's reference: not covered.
     note = _quote(assistant, "Regulation (EU) 2018/1240 establishing ETIAS",
                   "⁹² Regulation (EU) 2018/1240", "last accessed on 28 May 2025.")
-    verdict = decide(Query.read("From what date will travellers need an ETIAS authorisation?"), [note],
+    verdict = decide(read_question("From what date will travellers need an ETIAS authorisation?"), [note],
                      assistant.facts, assistant.params)
     assert verdict.abstain and "reference_only" in verdict.reasons
     # A sentence that gives a web address is a statement, not a reference.
     text = "The Glossary is available online at: https://home-affairs.ec.europa.eu/networks/emn-glossary_en."
-    glossary = replace(note.passage, chunk=replace(note.passage.chunk, text=text))
-    assert not decide(Query.read("Where is the EMN Glossary available online?"), [Evidence(glossary, 0, len(text), 1.0, 1.0)],
+    glossary = replace(note.passage, text=text)
+    assert not decide(read_question("Where is the EMN Glossary available online?"), [Evidence(glossary, 0, len(text), 1.0, 1.0)],
                       assistant.facts, assistant.params).abstain
 
 
@@ -304,13 +306,13 @@ def test_a_quoted_phrase_the_documents_never_use_is_not_covered(assistant):
     answer = assistant.ask("What is a 'golden visa' in Belgium?")
     assert answer.abstained and "unknown_phrase: golden visa" in answer.abstain_reasons
     # Quoted phrases the report uses (split over a line break, or not) are known.
-    assert unknown_phrase(Query.read("What is 'Cumul'? And 'community sponsorship'?"), [], assistant.facts,
+    assert unknown_phrase(read_question("What is 'Cumul'? And 'community sponsorship'?"), [], assistant.facts,
                           assistant.params) is None
     assert not assistant.ask("What is 'Cumul' in the reception system?").abstained
 
 
 def test_a_name_the_corpus_never_uses_is_not_covered_but_its_adjective_forms_are_known(assistant):
-    rule = lambda q: unknown_name(Query.read(q), [], assistant.facts, assistant.params)  # noqa: E731
+    rule = lambda q: unknown_name(read_question(q), [], assistant.facts, assistant.params)  # noqa: E731
     assert rule("How many permits went to Canadian nationals?") == "unknown_name: Canadian"
     answer = assistant.ask("How many permits went to Canadian nationals in 2024?")
     assert answer.abstained and "unknown_name: Canadian" in answer.abstain_reasons
@@ -320,9 +322,9 @@ def test_a_name_the_corpus_never_uses_is_not_covered_but_its_adjective_forms_are
 
 def test_filters_restrict_the_passages(assistant):
     answer = assistant.ask("reception centre", filters=Filters(doc_ids=frozenset({"news-2023"})))
-    assert answer.passages and {h.chunk.doc_id for h in answer.passages} == {"news-2023"}
+    assert answer.passages and {h.doc_id for h in answer.passages} == {"news-2023"}
     by_kind = assistant.ask("reception", filters=Filters(kinds=frozenset({"slides"})))
-    assert {h.chunk.doc_id for h in by_kind.passages} == {"event-2023-slides"}
+    assert {h.doc_id for h in by_kind.passages} == {"event-2023-slides"}
 
 
 def test_dutch_acronym_finds_the_english_passages(assistant):
@@ -339,7 +341,7 @@ def test_dutch_acronym_finds_the_english_passages(assistant):
 
 def test_adjacent_chunks_are_shown_once(assistant):
     hits = assistant.search("conditions for EU Blue Card holders to change employer", 10)
-    ids = [part for h in hits for part in h.chunk.chunk_id.split("+")]
+    ids = [part for h in hits for part in h.chunk_ids]
     assert len(ids) == len(set(ids))
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
 

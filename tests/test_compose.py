@@ -7,9 +7,12 @@ from dataclasses import replace
 import pytest
 
 from emnqa.answer.render import NOT_COVERED, compose_answer
-from emnqa.answer.compose import ComposeParams, detect_question_type, gives_amount, select_evidence
+from emnqa.answer.cues import gives_amount
+from emnqa.answer.select import select_evidence
+from emnqa.config import ComposeParams
+from emnqa.query.qtype import detect_question_type
 from emnqa.retrieve.lexical import tokenize
-from emnqa.types import Chunk, Hit
+from emnqa.types import Chunk, Passage
 
 
 def terms(text):
@@ -18,7 +21,7 @@ def terms(text):
 
 def hit(rank, text, section=("Minors", "4.1 Key statistics"), kind="text", doc="overview-2024"):
     chunk = Chunk(f"{doc}:{rank}", doc, text, section, 0, len(text), 10, kind=kind)
-    return Hit(chunk, 1.0 / rank, rank, "Asylum and Migration Overview Belgium 2024")
+    return Passage.of(chunk, 1.0 / rank, rank, "Asylum and Migration Overview Belgium 2024")
 
 
 HITS = [
@@ -26,7 +29,7 @@ HITS = [
            "4 068 initial reports of unaccompanied minors. Most came from Afghanistan."),
     hit(2, "Guardians support minors throughout their stay.", section=("Minors", "4.4 Guardianship")),
 ]
-IDF = {t: 1.0 for t in terms(" ".join(h.chunk.text for h in HITS))}
+IDF = {t: 1.0 for t in terms(" ".join(h.text for h in HITS))}
 
 
 @pytest.mark.parametrize(
@@ -62,7 +65,7 @@ def test_quantity_question_selects_the_sentence_with_the_figure():
     question = "How many reports of unaccompanied minors did the guardianship service get in 2024?"
     evidence = select_evidence(question, "quantity", HITS, terms, IDF)
     assert "4 068" in evidence[0].text
-    assert evidence[0].text == HITS[0].chunk.text[evidence[0].start : evidence[0].end]
+    assert evidence[0].text == HITS[0].text[evidence[0].start : evidence[0].end]
 
 
 def test_answer_quotes_verbatim_with_markers_and_sources():
@@ -71,13 +74,13 @@ def test_answer_quotes_verbatim_with_markers_and_sources():
     answer = compose_answer(question, question, "quantity", evidence, HITS, False, {"overview-2024": "2024"})
     assert not answer.abstained
     first = answer.citations[0]
-    assert first.n == 1 and first.quote in first.passage.chunk.text
+    assert first.n == 1 and first.quote in first.passage.text
     assert f"> {first.quote} [1]" in answer.text
     assert "**Sources**" in answer.text
     assert "[1] Asylum and Migration Overview Belgium 2024 — Minors > 4.1 Key statistics — “" in answer.text
     # Everything outside the framing words and sources is quoted text.
     quoted = re.findall(r"^> (.*) \[\d+\]$", answer.text, flags=re.M)
-    assert quoted and all(q in " ".join(h.chunk.text for h in HITS) for q in quoted)
+    assert quoted and all(q in " ".join(h.text for h in HITS) for q in quoted)
 
 
 def test_answer_dict_has_the_stable_shape():
@@ -86,7 +89,7 @@ def test_answer_dict_has_the_stable_shape():
     assert set(data) == {"question", "interpreted_query", "answer", "abstained", "citations", "passages", "latency_ms",
                          "confidence", "abstain_reasons"}
     assert set(data["citations"][0]) == {"n", "doc_id", "title", "section", "text", "quote"}
-    assert set(data["passages"][0]) == {"rank", "chunk_id", "doc_id", "title", "section", "score", "text"}
+    assert set(data["passages"][0]) == {"rank", "chunk_ids", "doc_id", "title", "section", "score", "text"}
 
 
 def test_abstention_says_not_covered_and_lists_passages_without_markers():
@@ -110,7 +113,7 @@ def test_headings_captions_and_questions_of_the_text_are_not_quoted_as_the_answe
         "In 2024, 2 465 unaccompanied minors arrived in the reception network.",
         section=("Minors", "4.1 Key statistics"),
     )
-    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    idf = {t: 1.0 for t in terms(passage.text)}
     question = "How many unaccompanied minors arrived in 2024?"
     evidence = select_evidence(question, "quantity", [passage], terms, idf)
     assert evidence[0].text == "In 2024, 2 465 unaccompanied minors arrived in the reception network."
@@ -121,7 +124,7 @@ def test_a_figure_the_question_already_names_is_no_cue():
         hit(1, "The reception network was reorganised in 2024 for unaccompanied minors."),
         hit(2, "Unaccompanied minors: 2 465 arrived in the reception network in 2024."),
     ]
-    idf = {t: 1.0 for t in terms(" ".join(p.chunk.text for p in passages))}
+    idf = {t: 1.0 for t in terms(" ".join(p.text for p in passages))}
     evidence = select_evidence("How many unaccompanied minors arrived in the reception network in 2024?", "quantity", passages, terms, idf)
     assert "2 465" in evidence[0].text
 
@@ -134,7 +137,7 @@ def test_a_what_is_question_quotes_the_definition_under_its_term():
         kind="definition",
     )
     other = hit(2, "Subsequent applications rose by 9% in 2024.")
-    idf = {t: 1.0 for t in terms(glossary.chunk.text + " " + other.chunk.text)}
+    idf = {t: 1.0 for t in terms(glossary.text + " " + other.text)}
     evidence = select_evidence("What is a subsequent application?", "definition", [glossary, other], terms, idf)
     assert evidence[0].text.startswith("A further application made after a final decision")
 
@@ -143,7 +146,7 @@ def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
     acronyms = hit(1, "Only the most used acronyms are listed.\nCALL\tCouncil for Alien Law Litigation\tRaad voor "
                       "Vreemdelingenbetwistingen (RvV)\nEUROPOL European Union Agency for Law Enforcement Cooperation",
                    section=("List of acronyms",))
-    idf = {t: 1.0 for t in terms(acronyms.chunk.text + " what does call stand for")}
+    idf = {t: 1.0 for t in terms(acronyms.text + " what does call stand for")}
     question = "What does the acronym CALL stand for?"
     spelled = lambda s: "CALL" in s and "Council for Alien Law Litigation" in s  # noqa: E731
     chosen = select_evidence(question, "definition", [acronyms], terms, idf, defines=spelled)
@@ -157,7 +160,7 @@ def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
 
 def test_quotes_of_one_passage_are_shown_in_its_order():
     passage = hit(1, "A minor:\nWho arrives unaccompanied, or;\nWho is left unaccompanied.", kind="definition")
-    text = passage.chunk.text
+    text = passage.text
     spans = [(text.index("Who is"), len(text)), (text.index("Who arrives"), text.index(", or;") + 5), (0, 8)]
     from emnqa.types import Evidence
     evidence = [Evidence(passage, a, b, 1.0 - i / 10, 1.0) for i, (a, b) in enumerate(spans)]
@@ -168,8 +171,8 @@ def test_quotes_of_one_passage_are_shown_in_its_order():
 
 def test_a_close_second_passage_counts_nearly_as_much_as_the_first():
     def scored(second_score):
-        first = Hit(hit(1, "Guardians support minors.").chunk, 5.0, 1, "T")
-        second = Hit(hit(2, "The Guardianship Service received 4 068 reports.").chunk, second_score, 2, "T")
+        first = Passage.of(hit(1, "Guardians support minors.").chunks[0], 5.0, 1, "T")
+        second = Passage.of(hit(2, "The Guardianship Service received 4 068 reports.").chunks[0], second_score, 2, "T")
         idf = {t: 1.0 for t in terms("guardians support minors guardianship service received reports")}
         chosen = select_evidence("How many reports did the Guardianship Service receive?", "quantity",
                                  [first, second], terms, idf)
@@ -185,7 +188,7 @@ def test_in_a_follow_up_the_words_the_user_typed_weigh_more_than_the_carried_sub
     passage = hit(1, "In Brussels, the civic integration programme became mandatory for third-country newcomers. "
                      "Exempted from this obligation are beneficiaries of temporary protection.")
     interpreted = "Who is exempted from it (civic integration mandatory for newcomers in Brussels)?"
-    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    idf = {t: 1.0 for t in terms(passage.text)}
 
     def best(focus):
         return select_evidence(interpreted, "who", [passage], terms, idf, focus=focus)[0].text
@@ -197,7 +200,7 @@ def test_in_a_follow_up_the_words_the_user_typed_weigh_more_than_the_carried_sub
 def test_only_sentences_the_year_test_admits_are_quoted():
     passage = hit(1, "In 2022, 36 871 people applied for international protection. "
                      "In 2023, 35 507 people applied for international protection.")
-    idf = {t: 1.0 for t in terms(passage.chunk.text)}
+    idf = {t: 1.0 for t in terms(passage.text)}
     question = "How many people applied for international protection in 2023?"
     unfiltered = select_evidence(question, "quantity", [passage], terms, idf)
     assert unfiltered[0].text.startswith("In 2023")
@@ -212,7 +215,7 @@ def test_a_who_question_about_a_post_wants_a_person_named():
     # something capitalised; only the second names a person.
     passage = hit(1, "Fedasil reports to the Federal Public Service Interior. "
                      "Pieter Spinnewijn took office at Fedasil.")
-    idf = {t: 1.0 for t in terms(passage.chunk.text + " director")}
+    idf = {t: 1.0 for t in terms(passage.text + " director")}
     question = "Who is the director of Fedasil?"
     people = lambda s: ["Pieter Spinnewijn"] if "Pieter Spinnewijn" in s else []  # noqa: E731
     assert select_evidence(question, "who", [passage], terms, idf)[0].text.startswith("Fedasil reports")
@@ -244,7 +247,7 @@ def test_to_a_why_question_a_sentence_giving_the_reason_is_the_cue():
                "The law lets them refuse or withdraw permits. "
                "This law responds to the concern that trafficking operates under the cover of legitimate businesses."),
     ]
-    idf = {t: 1.0 for t in terms(passages[0].chunk.text)}
+    idf = {t: 1.0 for t in terms(passages[0].text)}
     question = "Why did Belgium let municipalities run integrity checks on businesses in 2024?"
     evidence = select_evidence(question, "why", passages, terms, idf)
     reasons = [e for e in evidence if e.cue == 1.0]

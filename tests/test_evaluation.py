@@ -132,11 +132,11 @@ def test_duplicate_ids_are_refused(tmp_path):
 # Answers: what the reader sees first, and the groups figures are broken down by.
 
 from emnqa.evaluation.evaluate import GROUPINGS, judge_answer, score_answers  # noqa: E402
-from emnqa.types import Answer, Citation, Hit  # noqa: E402
+from emnqa.types import Answer, Citation, Passage  # noqa: E402
 
 
 def answer(question, quotes, abstained=False, confidence=0.5):
-    citations = tuple(Citation(n, Hit(chunk(f"c{n}", quote), 1.0, n), quote) for n, quote in enumerate(quotes, 1))
+    citations = tuple(Citation(n, Passage.of(chunk(f"c{n}", quote), 1.0, n), quote) for n, quote in enumerate(quotes, 1))
     text = "\n".join(f"> {q} [{c.n}]" for q, c in zip(quotes, citations)) or "not covered"
     return Answer(question.question, question.question, text, abstained, citations, (), question.type,
                   confidence=confidence)

@@ -75,3 +75,58 @@ def test_the_import_graph_is_read_from_the_source():
 
 def test_no_module_imports_itself_back():
     assert cycles(internal_imports()) == []
+
+
+# The stages in the order data flows through them: a module may import its
+# own stage and the stages before it, never one after it. Top-level modules
+# that are not stages (types, errors, config) are the ground floor.
+LAYERS = (
+    ("emnqa.types", "emnqa.errors", "emnqa.config"),
+    ("emnqa.text",),
+    ("emnqa.ingest",),
+    ("emnqa.store",),
+    ("emnqa.query",),
+    ("emnqa.retrieve",),
+    ("emnqa.answer",),
+    ("emnqa.assistant",),
+    ("emnqa.evaluation",),
+    ("emnqa.web",),
+    ("emnqa.cli", "emnqa.__main__"),
+)
+
+
+def layer_of(module: str) -> int:
+    for level, names in enumerate(LAYERS):
+        if any(module == n or module.startswith(n + ".") for n in names):
+            return level
+    raise AssertionError(f"{module} belongs to no stage: add it to LAYERS in {__file__}")
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return sorted(
+        (module, target)
+        for module, targets in graph.items() if module != "emnqa"
+        for target in targets if layer_of(target) > layer_of(module)
+    )
+
+
+def test_the_layer_check_catches_an_upward_import():
+    assert upward_imports({"emnqa.query.read": {"emnqa.answer.facts"}}) == [("emnqa.query.read", "emnqa.answer.facts")]
+    assert upward_imports({"emnqa.answer.select": {"emnqa.query.read", "emnqa.types"}}) == []
+
+
+def test_imports_only_point_down_the_stages():
+    assert upward_imports(internal_imports()) == []
+
+
+def test_no_function_of_the_answering_stage_is_over_60_lines():
+    long = []
+    for path in (PACKAGE / "answer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert long == []
+
+
+def test_the_facade_stays_short():
+    assert len((PACKAGE / "assistant.py").read_text(encoding="utf-8").splitlines()) < 150

@@ -77,7 +77,7 @@ def test_passages_widen_within_a_section_and_show_each_chunk_once():
     got = passages([1, 0, 3], cs, budget=4, k=5)
     assert got == [(1, [1, 2]), (0, [0]), (3, [3, 4])]
     joined = join([cs[p] for p in got[0][1]])
-    assert joined.chunk_id == "c1+c2" and "Sentence 1." in joined.text and "Sentence 2." in joined.text
+    assert joined.chunk_ids == ("c1", "c2") and "Sentence 1." in joined.text and "Sentence 2." in joined.text
 
 
 def test_the_date_feature_reads_abbreviated_months():

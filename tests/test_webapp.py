@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app_process import free_port
-from emnqa.assistant import Filters
+from emnqa.types import Filters
 from emnqa.config import Settings
 from emnqa.errors import EmnqaError, IndexCorrupt, InvalidQuery
 from emnqa.web.feedback import append_feedback
@@ -264,7 +264,7 @@ def test_thumbs_up_and_down_append_question_answer_and_passages(settings):
     assert up["question"] == "How many people applied in 2024?" and up["history"] == []
     assert up["answer"] == make_answer().text
     assert up["citations"][0]["quote"].startswith("In 2024, 39 615")
-    assert [p["chunk_id"] for p in up["passages"]] == ["overview-2024:a", "news-2023:b"]
+    assert [p["chunk_ids"][0] for p in up["passages"]] == ["overview-2024:a", "news-2023:b"]
     assert down["question"] == "And in 2023?" and down["interpreted_query"] == "How many people applied in 2023?"
     assert down["history"][0] == {"role": "user", "content": "How many people applied in 2024?"}
     assert down["filters"] == {"years": ["2024"]}

@@ -122,6 +122,7 @@ def _cmd_search(args) -> int:
     from .assistant import Assistant
     from .errors import InvalidQuery
     from .retrieve.retrievers import check_query, make_retriever
+    from .types import Passage
 
     settings = _settings(args)
     question = check_query(args.question)
@@ -134,36 +135,39 @@ def _cmd_search(args) -> int:
     assistant = Assistant(settings)
     if args.mode == "assistant":
         hits = assistant.search(question, k)
-    elif args.mode == "hybrid":
-        hits = assistant.retriever.search(question, k, lexical_query=assistant.expand(question))
     else:
-        retriever = make_retriever(args.mode, assistant.index, assistant.retriever.dense.embedder, k)
-        hits = retriever.search(assistant.expand(question) if args.mode == "bm25" else question, k)
+        if args.mode == "hybrid":
+            chunks = assistant.retriever.search(question, k, lexical_query=assistant.expand(question))
+        else:
+            retriever = make_retriever(args.mode, assistant.index, assistant.retriever.dense.embedder, k)
+            chunks = retriever.search(assistant.expand(question) if args.mode == "bm25" else question, k)
+        hits = [Passage.of(h.chunk, h.score, h.rank, h.title) for h in chunks]
     if args.json:
         passages = [
             {
                 "rank": h.rank,
-                "chunk_id": h.chunk.chunk_id,
-                "doc_id": h.chunk.doc_id,
+                "chunk_ids": list(h.chunk_ids),
+                "doc_id": h.doc_id,
                 "title": h.title,
-                "section": h.chunk.section,
+                "section": h.section,
                 "score": round(h.score, 4),
-                "text": h.chunk.text,
+                "text": h.text,
             }
             for h in hits
         ]
         print(json.dumps({"question": question, "mode": args.mode, "passages": passages}, ensure_ascii=False))
         return 0
     for h in hits:
-        print(f"[{h.rank}] {h.score:.3f}  {h.title} — {h.chunk.section or '(no section)'}")
-        for line in h.chunk.text.splitlines():
+        print(f"[{h.rank}] {h.score:.3f}  {h.title} — {h.section or '(no section)'}")
+        for line in h.text.splitlines():
             print(f"    {line}")
         print()
     return 0
 
 
 def _cmd_ask(args) -> int:
-    from .assistant import Assistant, Filters
+    from .assistant import Assistant
+    from .types import Filters
     from .errors import InvalidQuery
     from .retrieve.retrievers import check_query
 

@@ -133,3 +133,47 @@ def _coerce(name: str, raw: str, kind: type) -> object:
         raise ConfigError(
             f"EMNQA_{name.upper()} must be {'a whole number' if kind is int else 'a number'}. Currently it is {raw!r}."
         ) from None
+
+
+# Tuned numbers of the answering half: how passages are found (SearchParams)
+# and how quotes are chosen (ComposeParams). Defaults here, once; the
+# evaluation and its ablation pass changed copies.
+@dataclass(frozen=True)
+class SearchParams:
+    """How passages are found; tuned on eval/questions.jsonl (eval/README.md)."""
+
+    depth: int = 30  # candidates: the union of BM25's and the dense ranking's top `depth`
+    passage_tokens: int = 400  # a passage: the retrieved chunk and its section neighbours up to this size
+    rerank: bool = True  # order candidates by the fitted reranker (else by rank fusion)
+    glossary: bool = True  # a what-is question naming a glossary box's term gets the box first
+    name_lookup: bool = True  # ... and "What is Fedasil?", the passage spelling the name out (the acronym table)
+
+
+@dataclass(frozen=True)
+class ComposeParams:
+    """Weights and thresholds, tuned by grid search on eval/questions.jsonl
+    (answer contains a gold string; abstention on unanswerable questions)."""
+
+    passages: int = 5  # passages whose sentences compete
+    max_quotes: int = 3  # sentences quoted at most
+    second_ratio: float = 0.6  # a further quote needs this share of the best score
+    rank_weight: float = 0.15  # prior for sentences of better-ranked passages
+    cue_weight: float = 0.25  # bonus when a sentence has what the type asks for
+    similarity_weight: float = 0.5  # weight of the model's question-sentence similarity
+    short_penalty: float = 0.5  # score kept by a "sentence" of under 5 words (a title, a term; not a field's value)
+    neighbour_ratio: float = 0.5  # the sentence after the best one joins the quote above this share
+    label_penalty: float = 0.5  # score kept by a label: a heading, a caption, a question the text asks
+    year_window: int = 1  # a year the question names must be this many sentences from the best quote, at most
+    year_filter: bool = True  # quote only sentences within year_window of the asked year (else: abstain when the best is not)
+    need_amount: bool = True  # a how-many question whose best quote (or the next sentence, quoted) has no figure: abstain
+    form_words_out: bool = True  # words asking for a definition (define, mean, stand for) are not terms a sentence should share
+    score_prior: bool = True  # the passage prior follows its ranking score (exp of the gap to the best), not its rank
+    prior_scale: float = 2.0  # ... falling by a factor e for every 2 points of ranking score below the best
+    same_cue: bool = True  # to a what-is question whose best quote defines, further quotes must define too
+    notes: str = "useful"  # footnotes a quote cites, quoted after it: "all", "useful" (adds_to) or "none"
+    focus_weight: float = 4.0  # in a follow-up, a word the user typed weighs this many times one carried over
+    list_items: int = 6  # a quote announcing a list ("...:") comes with this many of its bulleted items
+    linked_neighbour: bool = True  # ... only when it leans on the best ("This", "However", "The court" after a court)
+    same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
+    no_reference_answers: bool = True  # abstain when the best quote is a footnote referencing a source (a web address)
+    figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year

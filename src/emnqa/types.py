@@ -1,4 +1,5 @@
-"""The data that flows through emnqa: Document -> Block -> Chunk -> Hit.
+"""The data that flows through emnqa: Document -> Block -> Chunk (index
+time); question -> Query -> Passage -> Evidence -> Verdict -> Answer (ask).
 
 All are frozen dataclasses built from plain values, so they serialise to JSON
 without pickle and compare by value in tests.
@@ -180,11 +181,115 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Restrict answers to some documents, years or kinds (None: no limit)."""
+
+    doc_ids: frozenset[str] | None = None
+    years: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+
+    def admits(self, chunk: Chunk, document: dict) -> bool:
+        if self.doc_ids and chunk.doc_id not in self.doc_ids:
+            return False
+        if self.years and not any(y in str(document.get("year", "")) for y in self.years):
+            return False
+        return not (self.kinds and document.get("kind") not in self.kinds)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the stages after retrieval read it, analysed once: the
+    user's own words (`asked`), the question made self-contained from the
+    conversation (`text`), its type, the years it names and, for a what-is
+    question, the lexicon's name groups it asks about (an acronym with its
+    long names). Built by `emnqa.query.read.read_question`."""
+
+    asked: str
+    text: str
+    qtype: str
+    years: tuple[str, ...]
+    names: tuple[frozenset[str], ...] = ()
+
+    def __repr__(self) -> str:
+        return f"Query(asked={self.asked!r}, text={self.text!r}, qtype={self.qtype!r}, years={self.years!r})"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable sentence of a passage: its span in the passage's text and
+    its cosine to the question (the better of the question's and its
+    rewording's)."""
+
+    start: int
+    end: int
+    cosine: float = 0.0
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What the answering stage reads and cites: a retrieved chunk widened
+    with its neighbours of the same section (`chunks`, in reading order; the
+    sentence consecutive chunks share kept once in `text`), with the
+    retrieval score and 1-based rank of the passage. `sentences`, once the
+    question is known, holds its quotable sentences with their cosines
+    (None: not scored, the sentences are found from the text).
+
+    >>> p = Passage.of(Chunk("d:1", "d", "One. Two.", ("S",), 0, 9, 4), title="T")
+    >>> p.chunk_ids, p.text, p.section, p.rank
+    (('d:1',), 'One. Two.', 'S', 1)
+    """
+
+    chunks: tuple[Chunk, ...]
+    text: str
+    score: float = 1.0
+    rank: int = 1
+    title: str = ""
+    positions: tuple[int, ...] = ()  # the chunks' positions in the index, when known
+    sentences: tuple[Sentence, ...] | None = None
+
+    @classmethod
+    def of(cls, chunk: Chunk, score: float = 1.0, rank: int = 1, title: str = "", position: int | None = None) -> "Passage":
+        """A passage of one chunk."""
+        return cls((chunk,), chunk.text, score, rank, title, () if position is None else (position,))
+
+    @property
+    def chunk_ids(self) -> tuple[str, ...]:
+        return tuple(c.chunk_id for c in self.chunks)
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunks[0].doc_id
+
+    @property
+    def section_path(self) -> tuple[str, ...]:
+        return self.chunks[0].section_path
+
+    @property
+    def section(self) -> str:
+        return self.chunks[0].section
+
+    @property
+    def kind(self) -> str:
+        return self.chunks[0].kind
+
+    @property
+    def page(self) -> int | None:
+        return self.chunks[0].page
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.chunks[0].meta
+
+    def __repr__(self) -> str:
+        return f"Passage({self.rank}, {self.score:.3f}, {'+'.join(self.chunk_ids)}, {self.text[:80]!r})"
+
+
+@dataclass(frozen=True)
 class Evidence:
-    """A sentence of a passage (`passage.chunk.text[start:end]`), scored as an
+    """A sentence of a passage (`passage.text[start:end]`), scored as an
     answer to the question: what the answering stage chooses quotes from."""
 
-    passage: Hit
+    passage: Passage
     start: int
     end: int
     score: float
@@ -194,7 +299,15 @@ class Evidence:
 
     @property
     def text(self) -> str:
-        return self.passage.chunk.text[self.start : self.end]
+        return self.passage.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the answer is "not covered", and the reasons the rules gave."""
+
+    abstain: bool
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,17 +316,16 @@ class Citation:
     from it (`quote` is a verbatim span of `passage.text`)."""
 
     n: int
-    passage: Hit
+    passage: Passage
     quote: str
 
     def to_dict(self) -> dict[str, Any]:
-        chunk = self.passage.chunk
         return {
             "n": self.n,
-            "doc_id": chunk.doc_id,
+            "doc_id": self.passage.doc_id,
             "title": self.passage.title,
-            "section": chunk.section,
-            "text": chunk.text,
+            "section": self.passage.section,
+            "text": self.passage.text,
             "quote": self.quote,
         }
 
@@ -228,7 +340,7 @@ class Answer:
     text: str
     abstained: bool
     citations: tuple[Citation, ...]
-    passages: tuple[Hit, ...]
+    passages: tuple[Passage, ...]
     question_type: str = "other"
     latency_ms: float = 0.0
     # How strongly the best quote answers: the composer's score of it (not a
@@ -248,12 +360,12 @@ class Answer:
             "passages": [
                 {
                     "rank": h.rank,
-                    "chunk_id": h.chunk.chunk_id,
-                    "doc_id": h.chunk.doc_id,
+                    "chunk_ids": list(h.chunk_ids),
+                    "doc_id": h.doc_id,
                     "title": h.title,
-                    "section": h.chunk.section,
+                    "section": h.section,
                     "score": round(h.score, 4),
-                    "text": h.chunk.text,
+                    "text": h.text,
                 }
                 for h in self.passages
             ],

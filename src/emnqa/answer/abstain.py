@@ -7,13 +7,14 @@ and returns a reason, or None when it has nothing against the answer.
 reason, with every reason given. `emnqa eval --ablate` switches the rules off
 one at a time to show what each earns.
 
->>> from emnqa.types import Chunk, Hit
+>>> from emnqa.query.read import read_question
+>>> from emnqa.types import Chunk, Passage
 >>> text = "In 2024, the corridor brought 250 people to Belgium."
->>> best = Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 0.5)
+>>> best = Evidence(Passage.of(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 0.5)
 >>> facts = CorpusFacts.build([], ["corridor", "brought", "peopl", "belgium"], {})
->>> decide(Query.read("How many did the corridor bring in 2025?"), [best], facts)
+>>> decide(read_question("How many did the corridor bring in 2025?"), [best], facts)
 Verdict(abstain=True, reasons=('figure_other_year: 2025',))
->>> decide(Query.read("How many did the corridor bring in 2024?"), [best], facts).abstain
+>>> decide(read_question("How many did the corridor bring in 2024?"), [best], facts).abstain
 False
 """
 
@@ -21,14 +22,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from .compose import ComposeParams, around, detect_question_type, gives_amount
-from ..retrieve.lexical import terms
+from ..config import ComposeParams
 from ..query.places import names_place, places_in
-from ..text.spans import SUPERSCRIPT_DIGITS, YEAR, years_in
-from ..types import Evidence
+from ..retrieve.lexical import terms
+from ..text.spans import SUPERSCRIPT_DIGITS
+from ..types import Evidence, Query, Verdict
+from .cues import gives_amount
 from .facts import CorpusFacts, fold
+from .years import names_years
 
 # A footnote that only references a source: a note mark, then a web address
 # or an access date ("⁹² Regulation (EU) 2018/1240 of ... 12 September 2018
@@ -43,56 +45,6 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _QUOTED = re.compile(r"(?<![\w])['‘\"“]([^'’\"”?]{3,80}?)['’\"”](?![\w])")
 
 
-@dataclass(frozen=True)
-class Query:
-    """A question as the answering stage reads it: the user's own words
-    (`asked`), the question made self-contained from the conversation
-    (`text`), its type and the years it names.
-
-    >>> Query.read("And in 2023?", "How many applied in 2023?")
-    Query(asked='And in 2023?', text='How many applied in 2023?', qtype='quantity', years=('2023',))
-    """
-
-    asked: str
-    text: str
-    qtype: str
-    years: tuple[str, ...]
-
-    @classmethod
-    def read(cls, asked: str, text: str | None = None) -> "Query":
-        text = asked if text is None else text
-        return cls(asked, text, detect_question_type(text), tuple(YEAR.findall(text)))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether the answer is "not covered", and the reasons the rules gave."""
-
-    abstain: bool
-    reasons: tuple[str, ...] = ()
-
-
-def names_years(evidence: Evidence, years: Sequence[str], window: int, facts: CorpusFacts) -> bool:
-    """Whether the asked years are named within `window` sentences of the
-    quote, or (unless the quote names another year) by its section or its
-    document: a figure for 2022 never answers a question about 2023.
-
-    >>> from emnqa.types import Chunk, Hit
-    >>> text = "In 2022, 10 came. Then 2023 began."
-    >>> e = Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, 17, 1.0, 1.0)
-    >>> facts = CorpusFacts.build([], [], {"d": "2023"})
-    >>> names_years(e, ["2023"], 1, facts), names_years(e, ["2023"], 0, facts)
-    (True, False)
-    """
-    near = years_in(around(evidence, window))
-    if near.issuperset(years):
-        return True
-    own = years_in(evidence.text)
-    if own and not own & set(years):
-        return False  # "In 2022, ..." is not about 2023, whatever its document's year
-    return (near | facts.context_years(evidence.passage.chunk, text=False)).issuperset(years)
-
-
 Rule = Callable[[Query, Sequence[Evidence], CorpusFacts, ComposeParams], "str | None"]
 
 
@@ -102,18 +54,19 @@ def other_place(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts, 
     path, title) never names: "When was Georgia put on the list?" is not
     answered from the Moldova passage.
 
-    >>> from emnqa.types import Chunk, Hit
+    >>> from emnqa.query.read import read_question
+    >>> from emnqa.types import Chunk, Passage
     >>> text = "Moldova was added to the list of safe countries."
-    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
-    >>> other_place(Query.read("And when was Georgia added?"), e, None, ComposeParams())
+    >>> e = [Evidence(Passage.of(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> other_place(read_question("And when was Georgia added?"), e, None, ComposeParams())
     'other_place: GE'
-    >>> other_place(Query.read("And Moldovan applicants?"), e, None, ComposeParams()) is None
+    >>> other_place(read_question("And Moldovan applicants?"), e, None, ComposeParams()) is None
     True
     """
     if not params.same_place:
         return None
     passage = evidence[0].passage
-    context = " ".join((passage.chunk.text, *passage.chunk.section_path, passage.title))
+    context = " ".join((passage.text, *passage.section_path, passage.title))
     missing = sorted(code for code in places_in(query.asked) if not names_place(context, code))
     return f"other_place: {', '.join(missing)}" if missing else None
 
@@ -123,10 +76,11 @@ def swapped_place(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts
     another place of the same kind: "Why did the Walloon Region introduce a
     bilingual programme?" answered with Brussels' programme.
 
-    >>> from emnqa.types import Chunk, Hit
+    >>> from emnqa.query.read import read_question
+    >>> from emnqa.types import Chunk, Passage
     >>> text = "The bilingual civic integration programme in Brussels started."
-    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
-    >>> swapped_place(Query.read("Why did the Walloon Region introduce it?"), e, None, ComposeParams())
+    >>> e = [Evidence(Passage.of(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> swapped_place(read_question("Why did the Walloon Region introduce it?"), e, None, ComposeParams())
     'swapped_place: region:wallonia'
     """
     if not params.same_place:
@@ -166,10 +120,11 @@ def reference_only(query: Query, evidence: Sequence[Evidence], facts: CorpusFact
     """The best quote is a footnote that only references a source (a note
     mark, then a web address or an access date), not a statement.
 
-    >>> from emnqa.types import Chunk, Hit
+    >>> from emnqa.query.read import read_question
+    >>> from emnqa.types import Chunk, Passage
     >>> text = "⁹² Regulation (EU) 2018/1240, https://eur-lex.europa.eu/eli/reg/2018/1240/oj"
-    >>> e = [Evidence(Hit(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
-    >>> reference_only(Query.read("From when do travellers need ETIAS?"), e, None, ComposeParams())
+    >>> e = [Evidence(Passage.of(Chunk("d:1", "d", text, (), 0, len(text), 9), 1.0, 1, "T"), 0, len(text), 1.0, 1.0)]
+    >>> reference_only(read_question("From when do travellers need ETIAS?"), e, None, ComposeParams())
     'reference_only'
     """
     if params.no_reference_answers and REFERENCE_NOTE.search(evidence[0].text):
@@ -183,10 +138,11 @@ def unknown_name(query: Query, evidence: Sequence[Evidence], facts: CorpusFacts,
     two-letter abbreviation (ID) is no name, and an adjective of a place the
     corpus names is known ("West African": Africa).
 
+    >>> from emnqa.query.read import read_question
     >>> facts = CorpusFacts.build([], ["west", "africa", "moroccan", "permit", "nation"], {})
-    >>> unknown_name(Query.read("How many permits went to Canadian nationals?"), [], facts, ComposeParams())
+    >>> unknown_name(read_question("How many permits went to Canadian nationals?"), [], facts, ComposeParams())
     'unknown_name: Canadian'
-    >>> unknown_name(Query.read("Which West African and Moroccan ID projects?"), [], facts, ComposeParams()) is None
+    >>> unknown_name(read_question("Which West African and Moroccan ID projects?"), [], facts, ComposeParams()) is None
     True
     """
     question = query.text
@@ -199,10 +155,11 @@ def unknown_phrase(query: Query, evidence: Sequence[Evidence], facts: CorpusFact
     """A phrase the question puts in quotes that the corpus never uses: the
     very thing asked about is not in the documents.
 
+    >>> from emnqa.query.read import read_question
     >>> facts = CorpusFacts((), "the cumul contribution system", {})
-    >>> unknown_phrase(Query.read("What is a 'golden visa'?"), [], facts, ComposeParams())
+    >>> unknown_phrase(read_question("What is a 'golden visa'?"), [], facts, ComposeParams())
     'unknown_phrase: golden visa'
-    >>> unknown_phrase(Query.read("What is 'Cumul'?"), [], facts, ComposeParams()) is None
+    >>> unknown_phrase(read_question("What is 'Cumul'?"), [], facts, ComposeParams()) is None
     True
     """
     unknown = [p for p in _QUOTED.findall(query.text) if fold(p) not in facts.folded]

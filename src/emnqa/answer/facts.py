@@ -42,10 +42,13 @@ class CorpusFacts:
     folded: str
     doc_years: Mapping[str, str] = field(default_factory=dict)
     lower_words: frozenset[str] = frozenset()
+    idf: Mapping[str, float] = field(default_factory=dict, compare=False)  # BM25's weight of each term
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], terms: Iterable[str], doc_years: Mapping[str, str]) -> "CorpusFacts":
+        """`terms` may be BM25's idf table (term -> weight): it is kept."""
         return cls(
+            idf=dict(terms) if isinstance(terms, Mapping) else {},
             vocabulary=tuple(sorted(terms)),
             folded="\n".join(fold(c.text) for c in chunks),
             doc_years=dict(doc_years),

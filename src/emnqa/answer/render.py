@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ..types import Answer, Citation, Evidence, Hit
+from ..types import Answer, Citation, Evidence, Passage
 
 _LEADS = {
     "quantity": "The EMN Belgium documents give these figures:",
@@ -28,7 +28,7 @@ def compose_answer(
     interpreted_query: str,
     qtype: str,
     evidence: Sequence[Evidence],
-    passages: Sequence[Hit],
+    passages: Sequence[Passage],
     abstain: bool,
     years: Mapping[str, str] | None = None,
 ) -> Answer:
@@ -36,16 +36,16 @@ def compose_answer(
     years = years or {}
     if abstain or not evidence:
         return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
-    if len({e.passage.chunk.chunk_id for e in evidence}) == 1:
+    if len({e.passage.chunk_ids for e in evidence}) == 1:
         evidence = sorted(evidence, key=lambda e: e.start)  # quotes of one passage read in its order
     citations: list[Citation] = []
-    numbers: dict[str, int] = {}
+    numbers: dict[tuple[str, ...], int] = {}
     lines = [_LEADS.get(qtype, _LEADS["other"]), ""]
     for item in evidence:
-        chunk_id = item.passage.chunk.chunk_id
-        if chunk_id not in numbers:
-            numbers[chunk_id] = len(numbers) + 1
-        n = numbers[chunk_id]
+        ids = item.passage.chunk_ids
+        if ids not in numbers:
+            numbers[ids] = len(numbers) + 1
+        n = numbers[ids]
         quote = item.text
         citations.append(Citation(n, item.passage, quote))
         lines.append(f"> {_inline(quote)} [{n}]")
@@ -58,21 +58,21 @@ def compose_answer(
     return Answer(question, interpreted_query, "\n".join(lines).rstrip() + "\n", False, tuple(citations), tuple(passages), qtype)
 
 
-def _not_covered(passages: Sequence[Hit], years: Mapping[str, str]) -> str:
+def _not_covered(passages: Sequence[Passage], years: Mapping[str, str]) -> str:
     lines = [NOT_COVERED]
     if passages:
         lines += ["", "Possibly related passages (they do not answer the question):", ""]
         for hit in passages[:3]:
-            excerpt = _inline(hit.chunk.text)
+            excerpt = _inline(hit.text)
             excerpt = excerpt if len(excerpt) <= 220 else excerpt[:217].rsplit(" ", 1)[0] + " …"
             lines.append(f"- {_source(hit, years)}: {excerpt}")
     return "\n".join(lines) + "\n"
 
 
-def _source(hit: Hit, years: Mapping[str, str]) -> str:
-    year = years.get(hit.chunk.doc_id)
+def _source(hit: Passage, years: Mapping[str, str]) -> str:
+    year = years.get(hit.doc_id)
     title = f"{hit.title} ({year})" if year and year not in hit.title else hit.title
-    section = hit.chunk.section
+    section = hit.section
     return f"{title} — {section}" if section else title
 
 

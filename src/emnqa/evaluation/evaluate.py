@@ -95,13 +95,15 @@ def run_mode(
     return score(mode, runs)
 
 
-def _as_relevant(passage_id: str, relevant: set[str]) -> str:
-    """A passage's id, or the id of a relevant chunk inside it.
+def _as_relevant(retrieved: str | tuple[str, ...], relevant: set[str]) -> str:
+    """A retrieved chunk's id; for a passage (its chunks' ids), the id of a
+    relevant chunk inside it, else of its first chunk.
 
-    >>> _as_relevant("c1+c2", {"c2"}), _as_relevant("c1+c2", set()), _as_relevant("c3", {"c3"})
-    ('c2', 'c1+c2', 'c3')
+    >>> _as_relevant(("c1", "c2"), {"c2"}), _as_relevant(("c1", "c2"), set()), _as_relevant("c3", {"c3"})
+    ('c2', 'c1', 'c3')
     """
-    return next((part for part in passage_id.split("+") if part in relevant), passage_id)
+    ids = (retrieved,) if isinstance(retrieved, str) else retrieved
+    return next((part for part in ids if part in relevant), ids[0])
 
 
 def score(mode: str, runs: list[QuestionRun]) -> ModeResult:
@@ -217,7 +219,7 @@ def evaluate_index(
         say(f"Evaluating {mode} retrieval on {len(questions)} questions ...")
         if mode == "assistant":
             def search(query, n):
-                return [h.chunk.chunk_id for h in assistant.search(query, n)]
+                return [h.chunk_ids for h in assistant.search(query, n)]
         elif mode == "hybrid":
             def search(query, n):
                 return [h.chunk.chunk_id for h in retriever.search(query, n, lexical_query=assistant.expand(query))]
@@ -311,10 +313,10 @@ def judge_answer(question: Question, answer) -> AnswerRun:
     at_any = answered and contains_gold(answer.text, question.answers)
     precision = None
     if citations and question.answerable:
-        precision = sum(contains_gold(c.passage.chunk.text, question.answers) for c in citations) / len(citations)
+        precision = sum(contains_gold(c.passage.text, question.answers) for c in citations) / len(citations)
     fidelity = None
     if citations:
-        fidelity = sum(quote_is_verbatim(c.quote, c.passage.chunk.text) for c in citations) / len(citations)
+        fidelity = sum(quote_is_verbatim(c.quote, c.passage.text) for c in citations) / len(citations)
     return AnswerRun(question, answer, answer.latency_ms, at_1, at_any, precision, fidelity)
 
 

@@ -121,7 +121,7 @@ def results_json(results: Sequence[ModeResult], meta: dict, answers=None, parts=
                 "interpreted_query": answer.interpreted_query,
                 "text": answer.text,
                 "abstained": answer.abstained,
-                "citations": [{"n": c.n, "chunk_id": c.passage.chunk.chunk_id, "quote": c.quote} for c in answer.citations],
+                "citations": [{"n": c.n, "chunk_ids": list(c.passage.chunk_ids), "quote": c.quote} for c in answer.citations],
                 "answer@1": run.answer_at_1,
                 "answer@any": run.answer_any,
                 "confidence": run.confidence,

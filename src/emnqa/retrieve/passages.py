@@ -11,9 +11,11 @@ plus its neighbours in the same section, up to a token budget.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
-from ..types import Chunk
+import numpy as np
+
+from ..types import Chunk, Passage, Sentence
 
 
 def window(position: int, chunks: Sequence[Chunk], budget: int, taken: set[int] = frozenset()) -> list[int]:
@@ -72,40 +74,52 @@ def passages(ranked: Sequence[int], chunks: Sequence[Chunk], budget: int, k: int
     return out
 
 
-def join(chunks: Sequence[Chunk]) -> Chunk:
-    """One chunk from consecutive chunks, the sentence two neighbours share
-    (the chunker's overlap) kept once; its id joins theirs with "+".
+def join(
+    chunks: Sequence[Chunk], score: float = 0.0, rank: int = 0, title: str = "", positions: Sequence[int] = ()
+) -> Passage:
+    """The passage of consecutive chunks: their text with the sentence two
+    neighbours share (the chunker's overlap) kept once, and a table's header
+    row, which every chunk of the table repeats, once.
 
     >>> from emnqa.types import Chunk
     >>> j = join([Chunk("a", "d", "One. Two.", ("S",), 0, 9, 4), Chunk("b", "d", "Two. Three.", ("S",), 5, 16, 4)])
-    >>> j.chunk_id, j.text
-    ('a+b', 'One. Two. Three.')
+    >>> j.chunk_ids, j.text
+    (('a', 'b'), 'One. Two. Three.')
     >>> rows = [Chunk(c, "d", f"Region\\tA\\n{r}", ("T",), 0, 1, 4, kind="table") for c, r in (("a", "x"), ("b", "y"))]
     >>> join(rows).text
     'Region\\tA\\nx\\ny'
     """
     first = chunks[0]
-    if len(chunks) == 1:
-        return first
     text = first.text
     header = first.text.split("\n", 1)[0] if first.kind == "table" else None
     for chunk in chunks[1:]:
         body = chunk.text
         if header and body.startswith(header + "\n"):
-            body = body[len(header) + 1 :]  # a table's header row, which every chunk of the table repeats
+            body = body[len(header) + 1 :]
         overlap = _overlap(text, body)
         rest = body[overlap:]
         if rest.strip():
             text += (" " if overlap and not rest.startswith("\n") else "\n") + rest.lstrip(" \n")
-    return replace(
-        first,
-        chunk_id="+".join(c.chunk_id for c in chunks),
-        text=text,
-        end=max(c.end for c in chunks),
-        spans=tuple(sorted({s for c in chunks for s in c.spans})),
-        token_count=sum(c.token_count for c in chunks),
-        meta={k: v for k, v in first.meta.items() if k != "sentences"},
-    )
+    return Passage(tuple(chunks), text, score, rank, title, tuple(positions))
+
+
+def scored_sentences(
+    passage: Passage, chunks: Sequence[Chunk], rows: Callable[[int], tuple[int, int]], vectors: np.ndarray, query: np.ndarray
+) -> Passage:
+    """The passage with its sentences' cosines to the query: each member
+    chunk's sentence vectors (rows `rows(position)` of `vectors`, stored in
+    the index) against the query's vectors (one per column; the better
+    cosine counts), the sentences located in the passage's text."""
+    spans: dict[int, Sentence] = {}
+    for position in passage.positions:
+        chunk = chunks[position]
+        first, last = rows(position)
+        cosines = (vectors[first:last] @ query).max(axis=1)
+        for (a, b), score in zip(chunk.meta.get("sentences", ()), cosines):
+            at = passage.text.find(chunk.text[a:b])
+            if at >= 0:
+                spans.setdefault(at, Sentence(at, at + b - a, float(score)))
+    return replace(passage, sentences=tuple(sorted(spans.values(), key=lambda s: (s.start, s.end, s.cosine))))
 
 
 _MAX_OVERLAP = 1500  # characters: the chunker overlaps one sentence

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -109,13 +109,19 @@ class HybridRetriever(_Ranked):
         self.weights = (dense_weight, lexical_weight)
         self.rrf_k, self.depth = rrf_k, depth
 
+    @classmethod
+    def over(cls, index: ChunkIndex, embedder: Embedder, default_k: int = 10) -> "HybridRetriever":
+        """The hybrid retriever of an index, with the tuned fusion."""
+        return cls(DenseRetriever(index, embedder, default_k), LexicalRetriever(index, default_k), default_k=default_k)
+
     def ranked(self, query: str, k: int, lexical_query: str | None = None) -> list[tuple[int, float]]:
-        fused: dict[int, float] = {}
         depth = max(self.depth, k)
         rankings = (self.dense.ranked(query, depth), self.lexical.ranked(lexical_query or query, depth))
-        for weight, ranking in zip(self.weights, rankings):
+        ranks: dict[int, list[int | None]] = {}
+        for which, ranking in enumerate(rankings):
             for rank, (position, _) in enumerate(ranking, start=1):
-                fused[position] = fused.get(position, 0.0) + weight / (self.rrf_k + rank)
+                ranks.setdefault(position, [None, None])[which] = rank
+        fused = {position: self.rrf(r) for position, r in ranks.items()}
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
 
     def candidates(self, query: str, depth: int, lexical_query: str | None = None) -> list[Candidate]:
@@ -141,7 +147,12 @@ class HybridRetriever(_Ranked):
 
     def fused(self, candidate: Candidate) -> float:
         """The candidate's reciprocal-rank fusion score."""
-        ranks = (candidate.dense_rank, candidate.bm25_rank)
+        return self.rrf((candidate.dense_rank, candidate.bm25_rank))
+
+    def rrf(self, ranks: Sequence[int | None]) -> float:
+        """Weighted reciprocal-rank fusion of a chunk's (dense, BM25) ranks,
+        None where a ranking does not hold it: the one fusion formula, for
+        `ranked` (search, eval) and `fused` (the assistant's candidates)."""
         return sum(w / (self.rrf_k + r) for w, r in zip(self.weights, ranks) if r is not None)
 
     def search(self, query: str, k: int | None = None, lexical_query: str | None = None) -> list[Hit]:
@@ -193,9 +204,7 @@ def make_retriever(mode: str, index: ChunkIndex, embedder: Embedder, default_k: 
     if mode == "bm25":
         return LexicalRetriever(index, default_k)
     if mode == "hybrid":
-        return HybridRetriever(
-            DenseRetriever(index, embedder, default_k), LexicalRetriever(index, default_k), default_k=default_k
-        )
+        return HybridRetriever.over(index, embedder, default_k)
     raise InvalidQuery(f"mode must be one of {', '.join(MODES)}. Currently it is {mode!r}.")
 
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from ..answer.abstain import explain  # noqa: E402
-from ..assistant import Filters  # noqa: E402
+from ..types import Filters  # noqa: E402
 from ..config import Settings  # noqa: E402
 from ..errors import EmnqaError, InvalidQuery  # noqa: E402
 from .feedback import append_feedback, feedback_record  # noqa: E402
@@ -286,8 +286,8 @@ def render_sources(answer: Answer, documents: Mapping[str, Mapping[str, Any]]) -
         cited.setdefault(citation.n, []).append(citation)
     parts.append('<h3 class="emnqa-heading">Sources</h3>')
     parts += [_cited(citations, documents) for citations in cited.values()]
-    cited_ids = {c.passage.chunk.chunk_id for c in answer.citations}
-    others = [hit for hit in answer.passages if hit.chunk.chunk_id not in cited_ids]
+    cited_ids = {c.passage.chunk_ids for c in answer.citations}
+    others = [hit for hit in answer.passages if hit.chunk_ids not in cited_ids]
     if others:
         parts.append('<h3 class="emnqa-heading">Other retrieved passages</h3>')
         parts += [_passage(hit, documents) for hit in others]
@@ -308,7 +308,7 @@ def _cited(citations: Sequence[Citation], documents: Mapping[str, Mapping[str, A
         f'<details class="emnqa-source" id="emnqa-source-{first.n}">'
         f'<summary><span class="emnqa-n">[{first.n}]</span> {_where(hit, documents)}'
         f'<span class="emnqa-quote">{quoted}</span></summary>'
-        f'<div class="emnqa-text">{highlight(hit.chunk.text, quotes)}</div></details>'
+        f'<div class="emnqa-text">{highlight(hit.text, quotes)}</div></details>'
     )
 
 
@@ -316,19 +316,19 @@ def _passage(hit: Hit, documents: Mapping[str, Mapping[str, Any]]) -> str:
     return (
         f'<details class="emnqa-passage"><summary><span class="emnqa-rank">#{hit.rank}</span> '
         f"{_where(hit, documents)}</summary>"
-        f'<div class="emnqa-text">{_e(hit.chunk.text)}</div></details>'
+        f'<div class="emnqa-text">{_e(hit.text)}</div></details>'
     )
 
 
 def _where(hit: Hit, documents: Mapping[str, Mapping[str, Any]]) -> str:
     """Title, year, section path (and page) of a passage, escaped."""
-    document = documents.get(hit.chunk.doc_id, {})
-    title = hit.title or document.get("title") or hit.chunk.doc_id
+    document = documents.get(hit.doc_id, {})
+    title = hit.title or document.get("title") or hit.doc_id
     year = str(document.get("year") or "")
     if year in str(title) or year.replace("-", "–") in str(title):
         year = ""  # "… Belgium 2024" says it already
-    section = " › ".join(hit.chunk.section_path) or "(no section)"
-    page = f", p. {hit.chunk.page}" if hit.chunk.page else ""
+    section = " › ".join(hit.section_path) or "(no section)"
+    page = f", p. {hit.page}" if hit.page else ""
     return (
         f'<span class="emnqa-title">{_e(title)}</span>'
         + (f' <span class="emnqa-year">{_e(year)}</span>' if year else "")

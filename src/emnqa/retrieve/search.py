@@ -1,0 +1,114 @@
+"""Query text -> the passages the answer is read from: BM25 (with the
+query's acronyms expanded) and dense candidates, filtered, reranked, a
+named glossary box first, each widened with its section neighbours.
+
+`emnqa search` (default mode), `ask`, the chat and `emnqa eval`'s assistant
+mode all rank through `PassageSearch.search`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..config import SearchParams
+from ..query.lexicon import Lexicon, expand_query, name_usage, reword
+from ..query.names import NameLookup
+from ..query.qtype import detect_question_type
+from ..store.index import ChunkIndex
+from ..types import Filters, Passage
+from .glossary import Glossary
+from .lexical import terms
+from .passages import join, passages, scored_sentences
+from .rerank import Reranker, RerankModel
+from .retrievers import HybridRetriever
+
+
+class PassageSearch:
+    """The assistant's retrieval over one index."""
+
+    def __init__(
+        self,
+        index: ChunkIndex,
+        retriever: HybridRetriever,
+        lexicon: Lexicon,
+        names: NameLookup,
+        params: SearchParams = SearchParams(),
+        rerank_model: RerankModel | None = None,
+    ):
+        self.index = index
+        self.retriever = retriever
+        self.lexicon = lexicon
+        self.name_usage = name_usage(lexicon, (c.text for c in index.chunks))
+        self.names = names
+        self.params = params
+        self.idf = retriever.lexical.bm25.idf
+        self.reranker = Reranker(index, terms, self.idf, rerank_model) if params.rerank else None
+        self.glossary = Glossary(index.chunks)
+
+    def expand(self, query: str) -> str:
+        """The query with other names of the bodies it names (CGVS -> CGRS ...)."""
+        return expand_query(query, self.lexicon, self.name_usage)
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        """The best `k` passages for the (interpreted) question `query`; a
+        chunk is shown once."""
+        depth = max(self.params.depth, k) * (4 if filters else 1)
+        expanded = self.expand(query)
+        candidates = self.retriever.candidates(query, depth, lexical_query=expanded)
+        if filters:
+            candidates = [c for c in candidates if self._admits(filters, c.position)]
+        qtype = detect_question_type(query)
+        if self.reranker is not None:
+            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(query), candidates)
+        else:
+            ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
+        if self.params.glossary and qtype == "definition":
+            ranked = self._glossary_first(query, ranked, filters)
+        scores = dict(ranked)
+        chunks, documents = self.index.chunks, self.index.documents
+        found = passages([p for p, _ in ranked], chunks, self.params.passage_tokens, k)
+        return [
+            join([chunks[p] for p in group], scores[anchor], rank,
+                 documents.get(chunks[anchor].doc_id, {}).get("title", chunks[anchor].doc_id), group)
+            for rank, (anchor, group) in enumerate(found, start=1)
+        ]
+
+    def is_named_box(self, query: str, passage: Passage) -> bool:
+        """Whether the passage is the glossary box of a term the question names."""
+        named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(query)}
+        return passage.kind == "definition" and bool(named & set(passage.chunk_ids))
+
+    def with_cosines(self, query: str, found: Sequence[Passage]) -> list[Passage]:
+        """The passages with each sentence's cosine to the query: the better
+        of the query's and the query's in the report's words ("sought
+        asylum" -> "applications for international protection"), from the
+        sentence vectors stored in the index (unscored without them)."""
+        vectors = self.index.sentence_vectors
+        if vectors is None:
+            return list(found)
+        query_vectors = [self.retriever.dense.vector(query)]
+        reworded = reword(query, self.lexicon, self.name_usage)
+        if reworded != query:
+            query_vectors.append(self.retriever.dense.embedder.embed([reworded])[0])
+        matrix = np.stack(query_vectors, axis=1)
+        return [scored_sentences(p, self.index.chunks, self.index.sentence_rows, vectors, matrix) for p in found]
+
+    def _admits(self, filters: Filters, position: int) -> bool:
+        chunk = self.index.chunks[position]
+        return filters.admits(chunk, self.index.documents.get(chunk.doc_id, {}))
+
+    def _glossary_first(self, query: str, ranked: list[tuple[int, float]], filters: Filters | None) -> list[tuple[int, float]]:
+        """A what-is question naming a term of the report's glossary boxes
+        (or, with SearchParams.name_lookup, a name the acronym table spells
+        out: "What is Fedasil?") gets that passage first."""
+        named = self.glossary.named_in(query)
+        if self.params.name_lookup:
+            for group in self.names.asked(query, whole=True):
+                named += [p for p in self.names.spelling_out(group) if p not in named]
+        named = [p for p in named if not filters or self._admits(filters, p)]
+        if not named:
+            return ranked
+        top = max((s for _, s in ranked), default=0.0)
+        return [(p, top + 1.0) for p in named] + [(p, s) for p, s in ranked if p not in named]
