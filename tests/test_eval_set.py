@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emnqa.evaluation.questions import QUESTION_TYPES, contains_gold, load_questions, normalise
+from emnqa.evaluation.questions import QUESTION_LABELS, contains_gold, load_questions, normalise
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
 MAX_CHUNKS_PER_GOLD = 4
@@ -20,7 +20,7 @@ def questions():
 def test_size_types_followups_and_unanswerable(questions):
     assert len(questions) >= 150
     types = Counter(q.type for q in questions)
-    assert set(types) == set(QUESTION_TYPES)
+    assert set(types) == set(QUESTION_LABELS)
     followups = [q for q in questions if q.is_followup]
     assert len(followups) >= 15
     assert all(q.history[0].role == "user" for q in followups)

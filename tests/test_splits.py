@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emnqa.evaluation.question_checks import evidence_problems, gold_problems, leakage
-from emnqa.evaluation.questions import QUESTION_TYPES, normalise
+from emnqa.evaluation.questions import QUESTION_LABELS, normalise
 from emnqa.evaluation.splits import file_sha256, load_splits, pinned, split_path
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -27,7 +27,7 @@ def test_sizes_and_shares(splits, name):
     assert n >= SIZES[name]
     assert sum(not q.answerable for q in questions) / n >= 0.25
     assert sum(q.is_followup for q in questions) / n >= 0.15
-    assert set(Counter(q.type for q in questions)) == set(QUESTION_TYPES)
+    assert set(Counter(q.type for q in questions)) == set(QUESTION_LABELS)
     assert all(q.history[0].role == "user" and q.history[-1].role == "assistant" for q in questions if q.is_followup)
     assert all(q.doc is None and not q.answers for q in questions if not q.answerable)
 

@@ -25,7 +25,11 @@ from pathlib import Path
 from ..errors import EmnqaError
 from ..types import Turn
 
-QUESTION_TYPES = ("numeric", "date", "who", "what", "definition", "list", "why")
+# The type a question's writer gave it (a label of the question file), not
+# the type the assistant detects (emnqa.query.qtype.QUESTION_TYPES, which
+# says "quantity" where writers say "numeric"): the frozen test split is
+# written in these labels, so the two vocabularies stay apart, each named.
+QUESTION_LABELS = ("numeric", "date", "who", "what", "definition", "list", "why")
 LANGUAGES = ("en", "fr", "nl")
 ROLES = ("user", "assistant")
 _WS = re.compile(r"\s+")
@@ -155,8 +159,8 @@ def _question(data: object, where: str) -> Question:
         raise QuestionSetError(f"{where}: an answerable question needs at least one gold string in 'answers'.")
     if not answerable and answers:
         raise QuestionSetError(f"{where}: an unanswerable question must have no 'answers'.")
-    if data["type"] not in QUESTION_TYPES:
-        raise QuestionSetError(f"{where}: type {data['type']!r} is not one of {', '.join(QUESTION_TYPES)}.")
+    if data["type"] not in QUESTION_LABELS:
+        raise QuestionSetError(f"{where}: type {data['type']!r} is not one of {', '.join(QUESTION_LABELS)}.")
     history = []
     for turn in data.get("history") or []:
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):

@@ -47,7 +47,7 @@ EXAMPLES = (
     "What is the Reception Crisis?",
 )
 INTERPRETED = "Interpreted as:"
-NOT_COVERED = "**Not covered.**"
+NOT_COVERED_BADGE = "**Not covered.**"  # the chat marks an abstention with this before answer.render.NOT_COVERED
 # Replies that are not answers start with this mark; they are left out of the
 # conversation a follow-up is read against, and cannot be rated.
 ERROR_MARK = "⚠️ "
@@ -197,7 +197,7 @@ def render_answer(answer: Answer) -> str:
     if _differs(answer.interpreted_query, answer.question) and INTERPRETED not in answer.text:
         lines += [f"_{INTERPRETED} {escape_markdown(answer.interpreted_query)}_", ""]
     body = safe_markdown(answer.text.strip())
-    lines.append(f"{NOT_COVERED} {body}" if answer.abstained else body)
+    lines.append(f"{NOT_COVERED_BADGE} {body}" if answer.abstained else body)
     if answer.abstained and answer.abstain_reasons:
         why = "; ".join(explain(r) for r in answer.abstain_reasons)
         lines += ["", f"_Why: {escape_markdown(why)}._"]
