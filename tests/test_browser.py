@@ -59,9 +59,9 @@ def browser():
 class Watched:
     """A page whose dialogs, script errors and requests to other hosts are recorded."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, viewport: dict | None = None):
         self.url = url
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.errors: list[str] = []
@@ -115,7 +115,11 @@ def page(browser, chat):
 
 def test_cited_answer_source_panel_and_follow_up(page, tmp_path):
     answer = page.ask(QUESTION)
-    assert "[1]" in answer and "39 615" in answer and "Sources" in answer
+    # The bubble opens on the short answer and holds the quotes with their
+    # [n]; the sources are the side panel's, not a second list in the bubble.
+    assert answer.startswith("39 615") and "[1]" in answer and "Sources" not in answer
+    chat_box = page.page.locator("#chat").bounding_box()
+    assert chat_box["height"] >= 0.6 * 1000  # the conversation uses the page's height
 
     sources = page.page.locator("#sources")
     first = sources.locator("#emnqa-source-1")
@@ -189,3 +193,18 @@ def test_script_in_a_passage_runs_nothing(browser, tmp_path):
     finally:
         watched.close()
         demo.close()
+
+
+def test_phone_width_shows_the_answer_and_the_sources_below(browser, chat, tmp_path):
+    phone = Watched(browser, chat.url, viewport={"width": 390, "height": 844})
+    try:
+        answer = phone.ask(QUESTION)
+        assert answer.startswith("39 615") and "[1]" in answer
+        chat_box = phone.page.locator("#chat").bounding_box()
+        sources_box = phone.page.locator("#sources").bounding_box()
+        assert chat_box["width"] <= 390 and sources_box["y"] >= chat_box["y"] + chat_box["height"] - 1  # stacked
+        phone.page.screenshot(path=tmp_path / "chat-phone.png", full_page=True)
+        if os.environ.get("EMNQA_SCREENSHOT"):
+            shutil.copy(tmp_path / "chat-phone.png", REPO / os.environ["EMNQA_SCREENSHOT"].replace(".png", "-phone.png"))
+    finally:
+        phone.close()

@@ -12,7 +12,7 @@ from emnqa.answer.select import select_evidence
 from emnqa.config import ComposeParams
 from emnqa.query.qtype import detect_question_type
 from emnqa.retrieve.lexical import tokenize
-from emnqa.types import Chunk, Passage
+from emnqa.types import Chunk, Evidence, Passage
 
 
 def terms(text):
@@ -77,10 +77,30 @@ def test_answer_quotes_verbatim_with_markers_and_sources():
     assert first.n == 1 and first.quote in first.passage.text
     assert f"> {first.quote} [1]" in answer.text
     assert "**Sources**" in answer.text
-    assert "[1] Asylum and Migration Overview Belgium 2024 — Minors > 4.1 Key statistics — “" in answer.text
+    assert "[1] Asylum and Migration Overview Belgium 2024 — Minors > 4.1 Key statistics\n  - “" in answer.text
     # Everything outside the framing words and sources is quoted text.
     quoted = re.findall(r"^> (.*) \[\d+\]$", answer.text, flags=re.M)
     assert quoted and all(q in " ".join(h.text for h in HITS) for q in quoted)
+    # The first line is the short answer: a span of the first quote, in bold.
+    short = re.match(r"^\*\*(.+?)\*\* \[1\]\n", answer.text)
+    assert short and short.group(1) == "4 068" and short.group(1) in first.quote
+
+
+def test_sources_list_each_cited_passage_once_with_its_quotes_under_it():
+    text = "In 2024, 4 068 reports were received. Of them, 2 465 were minors. The rest were adults."
+    passage = Passage.of(Chunk("d:1", "overview-2024", text, ("Minors",), 0, len(text), 20), 1.0, 1, "Overview")
+    evidence = [Evidence(passage, 0, 37, 1.0, 1.0), Evidence(passage, 38, 65, 0.9, 1.0)]
+    answer = compose_answer("How many?", "How many?", "quantity", evidence, [passage], False)
+    assert answer.text.count("\n[1] ") == 1 and "[2]" not in answer.text
+    assert "[1] Overview — Minors\n  - “In 2024, 4 068 reports were received.”\n  - “Of them, 2 465 were minors.”" in answer.text
+
+
+def test_a_near_duplicate_quote_is_shown_once():
+    summary = Passage.of(Chunk("s:1", "d", "In 2024, 39 615 persons applied for international protection in Belgium.", ("Summary",), 0, 71, 12), 1.0, 1, "T")
+    chapter = Passage.of(Chunk("c:1", "d", "In 2024, 39 615 persons applied for international protection in Belgium .", ("Asylum",), 0, 73, 12), 0.9, 2, "T")
+    evidence = [Evidence(summary, 0, 71, 1.0, 1.0), Evidence(chapter, 0, 73, 0.9, 1.0)]
+    answer = compose_answer("How many applied?", "How many applied?", "quantity", evidence, [summary, chapter], False)
+    assert len(answer.citations) == 1 and answer.text.count("39 615 persons") == 2  # the quote and its source line
 
 
 def test_answer_dict_has_the_stable_shape():

@@ -95,6 +95,13 @@ def test_answer_markdown_escapes_html_and_breaks_images():
     assert "[1]" in shown
 
 
+def test_the_bubble_keeps_the_answer_and_quotes_and_leaves_the_sources_to_the_panel():
+    text = "**39 615** [1]\n\n> In 2024, 39 615 persons applied. [1]\n\n**Sources**\n\n[1] Overview — Asylum\n  - “In 2024, 39 615 persons applied.”\n"
+    shown = render_answer(replace(make_answer(), text=text))
+    assert shown.startswith("**39 615** [1]") and "> In 2024, 39 615 persons applied. [1]" in shown
+    assert "Sources" not in shown and "Overview — Asylum" not in shown
+
+
 def test_interpreted_follow_up_is_shown_escaped():
     answer = make_answer("And in 2023?", "How many <b>people</b> applied in 2023?")
     first = render_answer(answer).splitlines()[0]

@@ -212,3 +212,52 @@ _GIVES_CAUSE = re.compile(
     r"attribut\w+ (?:\w+ )*?to|result of|considered that|given that)\b",
     re.I,
 )
+
+
+# A figure's unit or sign written next to it: "€ 2 070,48", "31%", "15 per cent".
+_BEFORE_FIGURE = re.compile(r"(?:€|EUR)\s?$")
+_AFTER_FIGURE = re.compile(r"^\s?(?:%|per ?cent\b|euros?\b)", re.I)
+
+
+def short_answer(qtype: str, sentence: str, question: str) -> tuple[int, int] | None:
+    """The span of a quote that answers a figure, date or who question in
+    brief: the first figure (with its sign or unit) the question does not
+    already name, the first date, the first name; None for other types or
+    when the quote has none. Always a span of `sentence` itself.
+
+    >>> s = "In 2024, 39 615 individuals applied for international protection in Belgium."
+    >>> a, b = short_answer("quantity", s, "How many applied in 2024?"); s[a:b]
+    '39 615'
+    >>> s = "The threshold rose to € 2 070,48 on 1 May 2024."
+    >>> [s[a:b] for a, b in (short_answer("quantity", s, "How much?"), short_answer("date", s, "When?"))]
+    ['€ 2 070,48', '1 May 2024']
+    >>> s = "Fedasil appointed Pieter Spinnewijn as Director General."
+    >>> a, b = short_answer("who", s, "Who heads Fedasil?"); s[a:b]
+    'Pieter Spinnewijn'
+    >>> short_answer("why", s, "Why?") is None
+    True
+    """
+    if qtype == "quantity":
+        # Dates, references and addresses blanked out, offsets kept.
+        kept = _NOT_AMOUNT.sub(lambda m: " " * len(m.group(0)), sentence)
+        found = _new_matches(_NUMBER, kept, question)
+        if not found:
+            return None
+        start, end = found[0].span()
+        before = _BEFORE_FIGURE.search(sentence[:start])
+        after = _AFTER_FIGURE.match(sentence[end:])
+        return (before.start() if before else start), end + (after.end() if after else 0)
+    if qtype == "date":
+        found = _new_matches(_DATE, sentence, question)
+        exact = [m for m in found if not YEAR.fullmatch(m.group(0))]
+        best = (exact or found or [None])[0]
+        if best is None:
+            return None
+        year = re.match(r",? (?:19|20)\d{2}\b", sentence[best.end() :])  # "1 May" "2024"
+        return best.start(), best.end() + (year.end() if year else 0)
+    if qtype == "who":
+        asked = question.casefold()
+        for m in _NAME.finditer(sentence, 1):
+            if m.group(0).casefold() not in asked:
+                return m.span()
+    return None

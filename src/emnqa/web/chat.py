@@ -191,12 +191,16 @@ def safe_markdown(text: str) -> str:
 
 def render_answer(answer: Answer) -> str:
     """The chat message for an answer: how a follow-up was read, a visible
-    "Not covered." when the assistant abstained, then the answer's markdown,
-    and for "not covered" which checks failed, in a reader's words."""
+    "Not covered." when the assistant abstained, then the answer's markdown
+    (the short answer and the quotes with their [n]; the Sources list is the
+    side panel's), and for "not covered" which checks failed, in a reader's
+    words."""
     lines = []
     if _differs(answer.interpreted_query, answer.question) and INTERPRETED not in answer.text:
         lines += [f"_{INTERPRETED} {escape_markdown(answer.interpreted_query)}_", ""]
-    body = safe_markdown(answer.text.strip())
+    # The sources live in the side panel, with the quotes highlighted in
+    # their passages: the bubble keeps the answer and its quotes.
+    body = safe_markdown(answer.text.split("\n**Sources**", 1)[0].strip())
     lines.append(f"{NOT_COVERED_BADGE} {body}" if answer.abstained else body)
     if answer.abstained and answer.abstain_reasons:
         why = "; ".join(explain(r) for r in answer.abstain_reasons)
@@ -498,7 +502,7 @@ def build_demo(assistant, settings: Settings | None = None):
                             label="Only documents about these years", elem_id="filter-years",
                         )
                 chatbot = gr.Chatbot(
-                    elem_id="chat", label="Chat", height=600, latex_delimiters=[], sanitize_html=True,
+                    elem_id="chat", label="Chat", height="calc(100vh - 240px)", min_height=420, latex_delimiters=[], sanitize_html=True,
                     allow_tags=False, buttons=["copy"],
                     placeholder="Ask about asylum and migration in Belgium, or start from an example.",
                 )
