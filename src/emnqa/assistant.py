@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .answer.abstain import decide
+from .answer.confidence import Confidence, features
 from .answer.extend import with_item_dates, with_notes, with_table_headers
 from .answer.facts import CorpusFacts
 from .answer.render import compose_answer
@@ -35,7 +36,7 @@ from .retrieve.retrievers import HybridRetriever, check_query, open_index
 from .retrieve.search import PassageSearch
 from .store.embedding import Embedder
 from .store.index import ChunkIndex
-from .types import Answer, Filters, Passage, Turn
+from .types import Answer, Evidence, Filters, Passage, Query, Turn, Verdict
 
 __all__ = ["Assistant", "Filters"]
 
@@ -70,6 +71,7 @@ class Assistant:
         # rules switched off (`emnqa eval --ablate`).
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
+        self.confidence = Confidence.load()
 
     def ask(
         self,
@@ -80,6 +82,30 @@ class Assistant:
         filters: Filters | None = None,
     ) -> Answer:
         started = time.perf_counter()
+        query, found, sources = self.read(question, history, k=k, filters=filters)
+        evidence = choose_evidence(query, sources, self.facts, self.params)
+        verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
+        # The calibrated probability that the first quote answers; with
+        # Settings.abstention "learned", an answer below its threshold is declined too.
+        confidence = self.confidence.probability(features(query, evidence, found, verdict, self.facts))
+        if self.settings.abstention == "learned":
+            verdict = self.confidence.judge(confidence, verdict)
+        answer = self.compose(query, found, evidence, verdict)
+        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence)
+
+    def compose(self, query: Query, found: Sequence[Passage], evidence: Sequence[Evidence], verdict: Verdict) -> Answer:
+        """The answer from the chosen quotes: each with the footnotes it
+        cites, a table's header row, a news item's date, then rendered."""
+        evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.titles, self.params)
+        evidence = with_item_dates(with_table_headers(evidence), query.qtype)
+        answer = compose_answer(query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years)
+        return replace(answer, abstain_reasons=verdict.reasons)
+
+    def read(
+        self, question: str, history: Sequence[Turn | dict] | None = None, *, k: int | None = None, filters: Filters | None = None
+    ) -> tuple[Query, list[Passage], list[Passage]]:
+        """The question read and searched: its Query, the passages found, and
+        those the quotes may come from (with their sentences' cosines)."""
         question = check_query(question)
         interpreted = self.interpret(question, history)
         found = self.search(interpreted, k or self.settings.top_k, filters)
@@ -87,17 +113,7 @@ class Assistant:
         sources = passages_naming(query.years, found, self.facts, self.params.passages)
         if query.qtype == "definition" and self.passages.params.glossary and found and self.passages.is_named_box(interpreted, found[0]):
             sources = found[:1]  # the report's own definition of the term asked about
-        sources = self.passages.with_cosines(interpreted, sources[: self.params.passages])
-        evidence = choose_evidence(query, sources, self.facts, self.params)
-        verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
-        confidence = evidence[0].score if evidence else 0.0
-        evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.titles, self.params)
-        evidence = with_item_dates(with_table_headers(evidence), query.qtype)
-        answer = compose_answer(question, interpreted, query.qtype, evidence, found, verdict.abstain, self.years)
-        return replace(
-            answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence,
-            abstain_reasons=verdict.reasons,
-        )
+        return query, found, self.passages.with_cosines(interpreted, sources[: self.params.passages])
 
     def interpret(self, question: str, history: Sequence[Turn | dict] | None = None) -> str:
         """The question made self-contained from the conversation before it."""

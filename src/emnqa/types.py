@@ -343,8 +343,8 @@ class Answer:
     passages: tuple[Passage, ...]
     question_type: str = "other"
     latency_ms: float = 0.0
-    # How strongly the best quote answers: the composer's score of it (not a
-    # probability); an abstained answer keeps its best candidate's score.
+    # The calibrated probability that the first quote answers the question
+    # (emnqa.answer.confidence); an abstained answer keeps its best candidate's.
     confidence: float | None = None
     # Why the answer says "not covered": the abstention rules that fired
     # (emnqa.answer.abstain); empty when it answers.

@@ -209,6 +209,7 @@ _EXPLAINED = {
     "reference_only": "the closest match is only a source reference",
     "unknown_name": "the documents never mention {detail}",
     "unknown_phrase": "the documents never use the phrase {detail}",
+    "low_confidence": "no passage found answers it clearly (confidence {detail})",
 }
 
 

@@ -32,19 +32,32 @@ _QUESTION_FORM = "define defined definition mean meaning means stand stands exac
 
 
 def choose_evidence(
-    query: Query, passages: Sequence[Passage], facts: CorpusFacts, params: ComposeParams = ComposeParams()
+    query: Query,
+    passages: Sequence[Passage],
+    facts: CorpusFacts,
+    params: ComposeParams = ComposeParams(),
 ) -> list[Evidence]:
-    """The answering stage's selection: `select_evidence` with what the
-    query and the corpus facts tell. A what-is question about a name the
-    lexicon knows is answered by a sentence spelling the name out; a
-    question naming a year, by sentences near that year (ComposeParams.
-    year_window); in a follow-up, the words the user typed weigh more."""
-    defines = (lambda sentence: any(spells_out(sentence, g) for g in query.names)) if query.names else None
+    """The answering stage's selection: the candidates (`candidates`) and,
+    of those a question naming a year admits (sentences near that year,
+    ComposeParams.year_window), the quotes."""
     admits = year_test(query.years, facts, params.year_window) if params.year_filter else None
+    return pick(candidates(query, passages, facts, params), query.qtype, _terms, params, admits)
+
+
+def candidates(
+    query: Query,
+    passages: Sequence[Passage],
+    facts: CorpusFacts,
+    params: ComposeParams = ComposeParams(),
+) -> list[Evidence]:
+    """Every sentence of the best passages scored as an answer, in passage
+    and reading order (`score_sentences`). A what-is
+    question about a name the lexicon knows is answered by a sentence
+    spelling the name out; in a follow-up, the words the user typed weigh
+    more."""
+    defines = (lambda sentence: any(spells_out(sentence, g) for g in query.names)) if query.names else None
     focus = set(_terms(query.asked)) if query.text != query.asked else None
-    return select_evidence(
-        query.text, query.qtype, passages, _terms, facts.idf, params, defines, admits, focus, facts.persons
-    )
+    return score_sentences(query.text, query.qtype, passages, _terms, facts.idf, params, defines, focus, facts.persons)
 
 
 def select_evidence(
@@ -69,11 +82,24 @@ def select_evidence(
     `persons(sentence)`, the people a sentence names: to a who-question
     asking for the holder of a post ("Who is the new head of Fedasil?"), a
     sentence naming someone the question does not is the cue."""
-    candidates = score_sentences(question, qtype, hits, terms, idf, params, defines, focus, persons)
+    found = score_sentences(question, qtype, hits, terms, idf, params, defines, focus, persons)
+    return pick(found, qtype, terms, params, admits)
+
+
+def pick(
+    candidates: list[Evidence],
+    qtype: str,
+    terms: Callable[[str], list[str]],
+    params: ComposeParams = ComposeParams(),
+    admits: Callable[[Evidence], bool] | None = None,
+) -> list[Evidence]:
+    """The quotes from scored candidates (in reading order): the best one
+    `admits`, the sentence after it when it continues it, further quotes
+    close to the best, a list's items."""
     if not candidates:
         return []
     following = _following(candidates)
-    candidates.sort(key=lambda e: -e.score)
+    candidates = sorted(candidates, key=lambda e: -e.score)
     if admits is not None:
         candidates = [c for c in candidates if admits(c)]
         if not candidates:
