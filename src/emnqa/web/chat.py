@@ -518,7 +518,7 @@ def build_demo(assistant, settings: Settings | None = None):
                     examples=[[q] for q in EXAMPLES],
                     api_name="chat",
                     api_description="Answer a question from the EMN Belgium documents. Returns the answer "
-                    "(markdown with [n] markers and a Sources list) and the source panel (HTML).",
+                    "(markdown: the short answer and the quotes with [n] markers) and the source panel (HTML) with the sources.",
                     flagging_mode="never",
                     fill_height=False,
                 )
