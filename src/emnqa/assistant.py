@@ -108,8 +108,8 @@ class Assistant:
         those the quotes may come from (with their sentences' cosines)."""
         question = check_query(question)
         interpreted = self.interpret(question, history)
-        found = self.search(interpreted, k or self.settings.top_k, filters)
-        query = read_question(question, interpreted, self.names)
+        query = read_question(question, interpreted, self.names)  # read once: every stage below reads its fields
+        found = self.passages.search(query, k or self.settings.top_k, filters)
         sources = passages_naming(query.years, found, self.facts, self.params.passages)
         if query.qtype == "definition" and self.passages.params.glossary and found and self.passages.is_named_box(interpreted, found[0]):
             sources = found[:1]  # the report's own definition of the term asked about
@@ -120,7 +120,7 @@ class Assistant:
         turns = [t if isinstance(t, Turn) else Turn(t["role"], t["content"]) for t in history or []]
         return interpret_followup(question, turns).query
 
-    def search(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+    def search(self, query: Query | str, k: int, filters: Filters | None = None) -> list[Passage]:
         """The best `k` passages for an interpreted question (retrieve.search)."""
         return self.passages.search(query, k, filters)
 

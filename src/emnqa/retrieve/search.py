@@ -15,9 +15,9 @@ import numpy as np
 from ..config import SearchParams
 from ..query.lexicon import Lexicon, expand_query, name_usage, reword
 from ..query.names import NameLookup
-from ..query.qtype import detect_question_type
+from ..query.read import read_question
 from ..store.index import ChunkIndex
-from ..types import Filters, Passage
+from ..types import Filters, Passage, Query
 from .glossary import Glossary
 from .lexical import terms
 from .passages import join, passages, scored_sentences
@@ -51,21 +51,22 @@ class PassageSearch:
         """The query with other names of the bodies it names (CGVS -> CGRS ...)."""
         return expand_query(query, self.lexicon, self.name_usage)
 
-    def search(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
-        """The best `k` passages for the (interpreted) question `query`; a
-        chunk is shown once."""
+    def search(self, query: Query | str, k: int, filters: Filters | None = None) -> list[Passage]:
+        """The best `k` passages for the question (its Query, or the
+        interpreted text, read here); a chunk is shown once."""
+        query = read_question(query) if isinstance(query, str) else query
+        text, qtype = query.text, query.qtype
         depth = max(self.params.depth, k) * (4 if filters else 1)
-        expanded = self.expand(query)
-        candidates = self.retriever.candidates(query, depth, lexical_query=expanded)
+        expanded = self.expand(text)
+        candidates = self.retriever.candidates(text, depth, lexical_query=expanded)
         if filters:
             candidates = [c for c in candidates if self._admits(filters, c.position)]
-        qtype = detect_question_type(query)
         if self.reranker is not None:
-            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(query), candidates)
+            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(text), candidates)
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
         if self.params.glossary and qtype == "definition":
-            ranked = self._glossary_first(query, ranked, filters)
+            ranked = self._glossary_first(text, ranked, filters)
         scores = dict(ranked)
         chunks, documents = self.index.chunks, self.index.documents
         found = passages([p for p, _ in ranked], chunks, self.params.passage_tokens, k)
