@@ -178,15 +178,16 @@ def test_a_sentence_that_spells_the_acronym_out_answers_what_it_stands_for():
     assert len(select_evidence(question, "definition", [acronyms], terms, idf, eager, defines=spelled)) == 1
 
 
-def test_quotes_of_one_passage_are_shown_in_its_order():
+def test_the_best_quote_comes_first_or_on_request_the_passage_order():
     passage = hit(1, "A minor:\nWho arrives unaccompanied, or;\nWho is left unaccompanied.", kind="definition")
     text = passage.text
     spans = [(text.index("Who is"), len(text)), (text.index("Who arrives"), text.index(", or;") + 5), (0, 8)]
-    from emnqa.types import Evidence
     evidence = [Evidence(passage, a, b, 1.0 - i / 10, 1.0) for i, (a, b) in enumerate(spans)]
-    answer = compose_answer("What is an unaccompanied minor?", "What is an unaccompanied minor?", "definition",
-                            evidence, [passage], False)
-    assert [c.quote for c in answer.citations] == ["A minor:", "Who arrives unaccompanied, or;", "Who is left unaccompanied."]
+    question = "What is an unaccompanied minor?"
+    best_first = compose_answer(question, question, "definition", evidence, [passage], False)
+    assert [c.quote for c in best_first.citations] == ["Who is left unaccompanied.", "Who arrives unaccompanied, or;", "A minor:"]
+    in_order = compose_answer(question, question, "definition", evidence, [passage], False, reading_order=True)
+    assert [c.quote for c in in_order.citations] == ["A minor:", "Who arrives unaccompanied, or;", "Who is left unaccompanied."]
 
 
 def test_a_close_second_passage_counts_nearly_as_much_as_the_first():

@@ -98,7 +98,9 @@ class Assistant:
         cites, a table's header row, a news item's date, then rendered."""
         evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.titles, self.params)
         evidence = with_item_dates(with_table_headers(evidence), query.qtype)
-        answer = compose_answer(query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years)
+        answer = compose_answer(
+            query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years, self.params.reading_order
+        )
         return replace(answer, abstain_reasons=verdict.reasons)
 
     def read(

@@ -183,3 +183,4 @@ class ComposeParams:
     same_place: bool = True  # a country or Belgian region the user names must be named by the best quote's passage
     no_reference_answers: bool = True  # abstain when the best quote is a footnote referencing a source (a web address)
     figure_year_window: int = 0  # a how-many quote's own sentence (or its section, its document) names the asked year
+    reading_order: bool = False  # the quotes of an answer from one passage are shown in its order (else best first, as chosen)

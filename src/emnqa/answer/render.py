@@ -32,13 +32,18 @@ def compose_answer(
     passages: Sequence[Passage],
     abstain: bool,
     years: Mapping[str, str] | None = None,
+    reading_order: bool = False,
 ) -> Answer:
-    """Render the answer markdown from quoted evidence, or the abstention."""
+    """Render the answer markdown from quoted evidence, or the abstention.
+    The quotes are shown best first, as chosen (the continuation of the best
+    right after it); with `reading_order`, those of an answer from one
+    passage in the passage's order instead (ComposeParams.reading_order:
+    off since 2026-12-04, eval/README.md)."""
     years = years or {}
     if abstain or not evidence:
         return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
     evidence = _once(evidence)
-    if len({e.passage.chunk_ids for e in evidence}) == 1:
+    if reading_order and len({e.passage.chunk_ids for e in evidence}) == 1:
         evidence = sorted(evidence, key=lambda e: e.start)  # quotes of one passage read in its order
     citations: list[Citation] = []
     numbers: dict[tuple[str, ...], int] = {}

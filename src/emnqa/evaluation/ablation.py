@@ -27,7 +27,7 @@ from .questions import Question
 
 # Quote-extension steps with a switch in ComposeParams, and the value that
 # turns each off.
-EXTENSIONS = {"notes": "none", "list_items": 0}
+EXTENSIONS = {"notes": "none", "list_items": 0, "reading_order": False}
 METRICS = ("net", "abstention_recall", "false_abstention", "answer@1", "answer@any")
 
 
