@@ -3,10 +3,10 @@
 One way through the stages, each a module of its own:
 
     question, history --query.conversation--> interpreted text
-                      --retrieve.search-----> passages (hybrid, reranked, widened)
                       --query.read----------> Query (type, years, names: read once)
+                      --retrieve.search-----> passages (hybrid, reranked, widened)
                       --answer.select-------> evidence (scored sentences, the quotes)
-                      --answer.abstain------> Verdict (the rules' reasons)
+                      --answer.abstain------> Verdict (the rules' reasons; the confidence)
                       --answer.extend-------> evidence with notes, table headers, dates
                       --answer.render-------> Answer (quotes with [n], Sources)
 """
@@ -38,8 +38,6 @@ from .store.embedding import Embedder
 from .store.index import ChunkIndex
 from .types import Answer, Evidence, Filters, Passage, Query, Turn, Verdict
 
-__all__ = ["Assistant", "Filters"]
-
 
 class Assistant:
     """Answers questions about the indexed corpus, citing every statement."""
@@ -65,7 +63,6 @@ class Assistant:
         self.passages = PassageSearch(index, self.retriever, lexicon, self.names, search_params, rerank_model)
         self.params = params
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
-        self.titles = {doc_id: d.get("title", doc_id) for doc_id, d in index.documents.items()}
         self.footnotes = Footnotes(index.chunks)
         # What the answering stage knows of the corpus; `abstain_off` names
         # rules switched off (`emnqa eval --ablate`).
@@ -96,7 +93,7 @@ class Assistant:
     def compose(self, query: Query, found: Sequence[Passage], evidence: Sequence[Evidence], verdict: Verdict) -> Answer:
         """The answer from the chosen quotes: each with the footnotes it
         cites, a table's header row, a news item's date, then rendered."""
-        evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.titles, self.params)
+        evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.passages.titles, self.params)
         evidence = with_item_dates(with_table_headers(evidence), query.qtype)
         answer = compose_answer(
             query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years, self.params.reading_order

@@ -1,14 +1,14 @@
 """How likely the first quote answers the question: a classifier fitted on
 the train split (eval/train_confidence.py), calibrated on dev (Platt
-scaling). Its probability is the answer's confidence; below a threshold
-chosen on dev (so that, with the questions the rules decline, no more than
-3% of dev's answerable questions are declined) the answer is "not covered"
-too. Each abstention rule that fires is one of its features, beside the
+scaling). Its probability is the answer's confidence; with
+EMNQA_ABSTENTION=learned, below a threshold chosen on dev (the best net
+among those that, with the questions the rules decline, decline no more
+than 3% of dev's answerable questions) the answer is "not covered" too. Each abstention rule that fires is one of its features, beside the
 evidence's scores, the passages' retrieval scores, the question's type and
 how much of its wording the corpus knows. The rules still decide as well:
 fitted on train and measured out of fold, the classifier alone declined far
 fewer unanswerable questions than the rules at the same false abstention
-(eval/README.md, "Learned abstention").
+(eval/README.md, "Learned confidence").
 
 The model (`confidence.txt`, a LightGBM text file) and its calibration and
 threshold (`confidence.json`, with the model card's figures) ship beside

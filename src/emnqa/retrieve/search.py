@@ -46,6 +46,7 @@ class PassageSearch:
         self.idf = retriever.lexical.bm25.idf
         self.reranker = Reranker(index, terms, self.idf, rerank_model) if params.rerank else None
         self.glossary = Glossary(index.chunks)
+        self.titles = {doc_id: d.get("title", doc_id) for doc_id, d in index.documents.items()}
 
     def expand(self, query: str) -> str:
         """The query with other names of the bodies it names (CGVS -> CGRS ...)."""
@@ -68,11 +69,11 @@ class PassageSearch:
         if self.params.glossary and qtype == "definition":
             ranked = self._glossary_first(text, ranked, filters)
         scores = dict(ranked)
-        chunks, documents = self.index.chunks, self.index.documents
+        chunks = self.index.chunks
         found = passages([p for p, _ in ranked], chunks, self.params.passage_tokens, k)
         return [
             join([chunks[p] for p in group], scores[anchor], rank,
-                 documents.get(chunks[anchor].doc_id, {}).get("title", chunks[anchor].doc_id), group)
+                 self.titles.get(chunks[anchor].doc_id, chunks[anchor].doc_id), group)
             for rank, (anchor, group) in enumerate(found, start=1)
         ]
 

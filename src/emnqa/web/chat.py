@@ -35,7 +35,7 @@ from ..types import Filters  # noqa: E402
 from ..config import Settings  # noqa: E402
 from ..errors import EmnqaError, InvalidQuery  # noqa: E402
 from .feedback import append_feedback, feedback_record  # noqa: E402
-from ..types import Answer, Citation, Hit  # noqa: E402
+from ..types import Answer, Citation, Passage  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ def _cited(citations: Sequence[Citation], documents: Mapping[str, Mapping[str, A
     )
 
 
-def _passage(hit: Hit, documents: Mapping[str, Mapping[str, Any]]) -> str:
+def _passage(hit: Passage, documents: Mapping[str, Mapping[str, Any]]) -> str:
     return (
         f'<details class="emnqa-passage"><summary><span class="emnqa-rank">#{hit.rank}</span> '
         f"{_where(hit, documents)}</summary>"
@@ -324,7 +324,7 @@ def _passage(hit: Hit, documents: Mapping[str, Mapping[str, Any]]) -> str:
     )
 
 
-def _where(hit: Hit, documents: Mapping[str, Mapping[str, Any]]) -> str:
+def _where(hit: Passage, documents: Mapping[str, Mapping[str, Any]]) -> str:
     """Title, year, section path (and page) of a passage, escaped."""
     document = documents.get(hit.doc_id, {})
     title = hit.title or document.get("title") or hit.doc_id
