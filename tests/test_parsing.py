@@ -149,30 +149,3 @@ def test_empty_and_one_character_documents():
 def test_markdown_headings_in_plain_documents():
     blocks = blocks_of("# Reception in Liège\n\nThe centre in Liège opened.\n", "plain")
     assert blocks[1].section == ("Reception in Liège",)
-
-
-BOXED = """\
-2.1 International protection
-
-Of those who received a final decision, 47.2% were granted a status (see Box 4).
-
-Box 4: Applicants from the Palestinian territories
-
-In 2024, applications from the Palestinian territories rose to 5 692, according to Eurostat⁽¹⁾.
-
-The CGRS attributes the relative rise in the number of international protection statuses granted in 2024 to the influx of Palestinian applications, following the escalation of the conflict.⁽²⁾
-
-In total, 15 620 persons were granted refugee status and 601 individuals received subsidiary protection status in 2024.
-
-²⁵ References in Box 4:
-"""
-
-
-def test_a_box_ends_at_the_first_paragraph_that_is_not_its_own():
-    # The text does not mark where a box ends: it keeps the paragraph after
-    # its title and those citing its own notes; the next is the running text.
-    blocks = {b.text[:12]: b.section for b in blocks_of(BOXED) if b.kind == "paragraph"}
-    assert blocks["In 2024, app"][-1].startswith("Box 4:")
-    assert blocks["The CGRS att"][-1].startswith("Box 4:")
-    assert blocks["In total, 15"] == ("2.1 International protection",)
-    assert blocks["Of those who"] == ("2.1 International protection",)

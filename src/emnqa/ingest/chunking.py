@@ -47,7 +47,7 @@ class ChunkingParams:
     overlap_sentences: int = 1
 
     def as_dict(self) -> dict:
-        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "version": 13}
+        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "version": 12}
 
 
 @dataclass(frozen=True)

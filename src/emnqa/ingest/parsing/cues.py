@@ -14,9 +14,6 @@ NUMBERED_HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+([A-Z].*)$"
 MARKDOWN_HEADING = re.compile(r"^\s*(#{1,6})\s+(\S.*)$")
 PART_HEADING = re.compile(r"^\s*PART\s+\d+\s*:\s*\S")
 BOX = re.compile(r"^\s*Box\s+\d+\s*:\s*\S")
-# A box numbers its own notes ⁽¹⁾, ⁽²⁾ ... or, after a punctuation mark, (1), (2)
-# ("DEI ECPAT Belgium,(2)"); the running text around it cites ²⁴, ²⁵ ...
-BOX_NOTE = re.compile(r"⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|(?<=[.,;:'’\"”])\s?\(\d{1,2}\)(?=\s|$|[A-Z])")
 CAPTION = re.compile(r"^\s*(?:Graph|Table|Map|Figure|Chart)\s+\d+\s*[:.]|^\s*Source\s*:")
 FOOTNOTE = re.compile(
     rf"^\s*(?:[{SUPERSCRIPT_DIGITS}]+|\$\^\{{\^?\{{?(?:\\scriptscriptstyle\s*)?\d+\}}?\}}\$|⁽\d+⁾)"

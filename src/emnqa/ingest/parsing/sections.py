@@ -4,39 +4,23 @@ titles made readable, and the Blocks that carry them."""
 from __future__ import annotations
 
 from ...types import Block
-from .cues import BOX_NOTE, WORD, Unit, clean_label
+from .cues import WORD, Unit, clean_label
 
 
 def assign_sections(groups: list[list[Unit]], source: str) -> list[Block]:
-    """The Blocks of the grouped units, each with the section path it is in.
-
-    A "Box n:" insert is a section of its own, but the extracted text does
-    not say where it ends: it holds the paragraph after its title (with that
-    paragraph's list items) and the paragraphs citing the box's own notes
-    (⁽¹⁾, "(2)"); the first other paragraph is the running text again, back
-    in the section around the box.
-    """
     case_map = _case_map(source)
     stack: list[tuple[int, str]] = []  # (level, label)
     numbers: dict[int, tuple[int, ...]] = {}
     blocks: list[Block] = []
-    box_paragraphs: int | None = None  # paragraphs read since a box's title, while the box is open
     for group in groups:
         head = group[0]
-        spans = tuple((u.start, u.end) for u in group)
-        text = _joined_text(spans, source)
         if head.kind == "heading":
             level, label = _heading_level(head.meta, stack, numbers, case_map)
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, label))
-            box_paragraphs = 0 if head.meta.get("box") else None
-        elif head.kind == "paragraph" and box_paragraphs is not None:
-            if box_paragraphs and not BOX_NOTE.search(text):
-                stack.pop()  # the box is over
-                box_paragraphs = None
-            else:
-                box_paragraphs += 1
+        spans = tuple((u.start, u.end) for u in group)
+        text = _joined_text(spans, source)
         meta = dict(head.meta)
         if head.kind == "heading" and "number" in meta:
             meta["number"] = ".".join(map(str, meta["number"]))
