@@ -22,6 +22,7 @@ from .answer.abstain import decide
 from .answer.confidence import Confidence, features
 from .answer.extend import with_item_dates, with_notes, with_table_headers
 from .answer.facts import CorpusFacts
+from .answer.reader import ReaderScorer
 from .answer.render import compose_answer
 from .answer.select import choose_evidence
 from .answer.years import passages_naming
@@ -52,6 +53,7 @@ class Assistant:
         index: ChunkIndex | None = None,
         search_params: SearchParams = SearchParams(),
         rerank_model: RerankModel | None = None,
+        scorer: ReaderScorer | None = None,
     ):
         self.settings = settings or Settings.from_env(index_dir=index_path)
         if index is None or embedder is None:
@@ -69,6 +71,8 @@ class Assistant:
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
+        # The answer reader blended into the sentence scores (Settings.reader).
+        self.scorer = scorer if scorer is not None else ReaderScorer.from_settings(self.settings)
 
     def ask(
         self,
@@ -80,7 +84,7 @@ class Assistant:
     ) -> Answer:
         started = time.perf_counter()
         query, found, sources = self.read(question, history, k=k, filters=filters)
-        evidence = choose_evidence(query, sources, self.facts, self.params)
+        evidence = choose_evidence(query, sources, self.facts, self.params, self.scorer and self.scorer.rescore)
         verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
         # The calibrated probability that the first quote answers; with
         # Settings.abstention "learned", an answer below its threshold is declined too.

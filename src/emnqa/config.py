@@ -27,6 +27,11 @@ FAISS_INDEXES = ("flat", "hnsw", "ivf")
 # dev ("learned": far fewer wrong answers, more answerable questions
 # declined; eval/README.md, "Learned confidence", has the trade measured).
 ABSTENTIONS = ("learned", "rules")
+# The answer reader (answer/reader.py), a cross-encoder that picks the lead
+# quote: off (the default: its held-out gain is within noise and it costs
+# about 15-30 ms an answer; eval/README.md, "The answer reader"), or run on
+# one of these backends.
+READERS = ("off", "torch", "onnx", "onnx-int8")
 # Whole-number settings and the least value each may take.
 _AT_LEAST = {
     "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,
@@ -74,6 +79,7 @@ class Settings:
     # low recall on this corpus); see docs/PERFORMANCE.md.
     faiss_index: str = "flat"
     abstention: str = "rules"
+    reader: str = "off"
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work, naming the variable, its value
@@ -94,7 +100,7 @@ class Settings:
                 raise ConfigError(f"EMNQA_{name.upper()} must be at least {least}. Currently it is {value!r}.")
         if self.port > 65535:
             raise ConfigError(f"EMNQA_PORT must be at most 65535. Currently it is {self.port}.")
-        for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES), ("abstention", ABSTENTIONS)):
+        for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES), ("abstention", ABSTENTIONS), ("reader", READERS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(
                     f"EMNQA_{name.upper()} must be one of {', '.join(allowed)}. Currently it is {getattr(self, name)!r}."

@@ -31,17 +31,27 @@ from .years import year_test
 _QUESTION_FORM = "define defined definition mean meaning means stand stands exactly"
 
 
+# A learned scorer's pass over the candidates: (query, candidates, admits) ->
+# the same candidates with new scores (answer.reader.ReaderScorer.rescore).
+Rescore = Callable[[Query, Sequence[Evidence], Callable[[Evidence], bool] | None], list[Evidence]]
+
+
 def choose_evidence(
     query: Query,
     passages: Sequence[Passage],
     facts: CorpusFacts,
     params: ComposeParams = ComposeParams(),
+    rescore: Rescore | None = None,
 ) -> list[Evidence]:
-    """The answering stage's selection: the candidates (`candidates`) and,
-    of those a question naming a year admits (sentences near that year,
+    """The answering stage's selection: the candidates (`candidates`),
+    scored again by `rescore` when given (the answer reader), and, of those
+    a question naming a year admits (sentences near that year,
     ComposeParams.year_window), the quotes."""
     admits = year_test(query.years, facts, params.year_window) if params.year_filter else None
-    return pick(candidates(query, passages, facts, params), query.qtype, _terms, params, admits)
+    found = candidates(query, passages, facts, params)
+    if rescore is not None:
+        found = rescore(query, found, admits)
+    return pick(found, query.qtype, _terms, params, admits)
 
 
 def candidates(

@@ -33,7 +33,7 @@ METRICS = ("net", "abstention_recall", "false_abstention", "answer@1", "answer@a
 
 @dataclass(frozen=True)
 class Ablation:
-    switched_off: str  # "rule:no_figure", "extension:notes"
+    switched_off: str  # "rule:no_figure", "extension:notes", "model:reader"
     split: str
     metric: str
     n: int
@@ -68,12 +68,14 @@ def ablate(assistant, questions: Sequence[Question], say: Callable[[str], None] 
     def answer_all() -> dict[str, dict[str, float]]:
         return per_question([judge_answer(q, assistant.ask(q.question, q.history)) for q in questions])
 
-    base_params, base_off = assistant.params, assistant.abstain_off
+    base_params, base_off, base_scorer = assistant.params, assistant.abstain_off, getattr(assistant, "scorer", None)
     say(f"Answering {len(questions)} questions with every rule and step on ...")
     baseline = answer_all()
     variants = [(f"rule:{name}", {"abstain_off": base_off | {name}}) for name in RULES]
     variants += [(f"extension:{name}", {"params": replace(base_params, **{name: value})})
                  for name, value in EXTENSIONS.items()]
+    if base_scorer is not None:
+        variants.append(("model:reader", {"scorer": None}))  # the hand-written sentence score alone
     results: list[Ablation] = []
     split_of = {q.id: q.split or "-" for q in questions}
     try:
@@ -81,6 +83,7 @@ def ablate(assistant, questions: Sequence[Question], say: Callable[[str], None] 
             say(f"... without {label}")
             assistant.abstain_off = change.get("abstain_off", base_off)
             assistant.params = change.get("params", base_params)
+            assistant.scorer = change["scorer"] if "scorer" in change else base_scorer
             scored = answer_all()
             for split in dict.fromkeys(split_of.values()):
                 for metric in METRICS:
@@ -92,7 +95,7 @@ def ablate(assistant, questions: Sequence[Question], say: Callable[[str], None] 
                     results.append(Ablation(label, split, metric, len(ids), float(on.mean()), float(off.mean()),
                                             paired_p_value(on, off)))
     finally:
-        assistant.params, assistant.abstain_off = base_params, base_off
+        assistant.params, assistant.abstain_off, assistant.scorer = base_params, base_off, base_scorer
     return results
 
 

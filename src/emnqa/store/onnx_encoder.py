@@ -76,10 +76,27 @@ def exported_model(
     """
     if backend not in ONNX_FILES:
         raise ValueError(f"backend must be one of {', '.join(ONNX_FILES)}. Currently it is {backend!r}.")
-    export = export or export_onnx
-    quantize = quantize or quantize_int8
-    say = say or _say
-    folder = model_dir(cache_dir, model_path)
+    return prepared_graph(
+        model_dir(cache_dir, model_path),
+        backend,
+        lambda out: (export or export_onnx)(model_path, out),
+        quantize or quantize_int8,
+        say or _say,
+        "the embedding model",
+    )
+
+
+def prepared_graph(
+    folder: Path,
+    backend: str,
+    export: Callable[[Path], None],
+    quantize: Callable[[Path, Path], None],
+    say: Callable[[str], None],
+    what: str,
+) -> Path:
+    """The graph of `backend` ("onnx" or "onnx-int8") in `folder`: the float
+    graph written by `export(out)`, the int8 one by `quantize(float, out)`,
+    each on first use only. Also used for the answer reader's graph."""
     target = folder / ONNX_FILES[backend]
     if target.is_file():
         return target
@@ -90,16 +107,16 @@ def exported_model(
         with FileLock(str(folder / ".lock"), timeout=900):
             float_model = folder / ONNX_FILES["onnx"]
             if not float_model.is_file():
-                say(f"Exporting the embedding model to ONNX (once) into {folder} ...")
-                _write_atomically(float_model, lambda tmp: export(model_path, tmp))
+                say(f"Exporting {what} to ONNX (once) into {folder} ...")
+                _write_atomically(float_model, export)
             if backend == "onnx-int8" and not target.is_file():
-                say(f"Quantising the ONNX embedding model to int8 (once) into {folder} ...")
+                say(f"Quantising the ONNX graph of {what} to int8 (once) into {folder} ...")
                 _write_atomically(target, lambda tmp: quantize(float_model, tmp))
     except ModelUnavailable:
         raise
     except Exception as exc:  # OSError (read-only or full disk), exporter errors, lock timeout
         raise ModelUnavailable(
-            f"The {backend} encoder could not be prepared in {folder}: {exc}. "
+            f"The {backend} graph of {what} could not be prepared in {folder}: {exc}. "
             f"Set EMNQA_MODEL_CACHE_DIR to a writable directory. {_SETUP_HINT}"
         ) from exc
     return target
@@ -191,30 +208,34 @@ def quantize_int8(float_model: Path, out: Path) -> None:
         logging.getLogger().disabled = was
 
 
+def onnx_session(onnx_file: Path, threads: int | None = None) -> Any:
+    """An onnxruntime session on the CPU for the graph in `onnx_file`."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelUnavailable(f"ONNX graphs need onnxruntime: {exc}. {_SETUP_HINT}") from exc
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    # Idle threads sleep instead of spinning: on a machine shared with
+    # other work, spinning threads steal the cores the busy one needs
+    # (one question 16.4 -> 7.9 ms p50 with load 3 on 2 cores).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph errors
+        raise ModelUnavailable(f"onnxruntime cannot load {onnx_file} ({exc}). Delete that file to export it again.") from exc
+
+
 class OnnxEncoder:
     """Runs an exported graph; `encode` mirrors the part of
     SentenceTransformer.encode that emnqa uses (normalised numpy rows)."""
 
     def __init__(self, onnx_file: Path, tokenizer_file: Path, max_wordpieces: int, threads: int | None = None):
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ModelUnavailable(f"The ONNX encoder needs onnxruntime: {exc}. {_SETUP_HINT}") from exc
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        # Idle threads sleep instead of spinning: on a machine shared with
-        # other work, spinning threads steal the cores the busy one needs
-        # (one question 16.4 -> 7.9 ms p50 with load 3 on 2 cores).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph errors
-            raise ModelUnavailable(
-                f"onnxruntime cannot load {onnx_file} ({exc}). Delete that file to export it again."
-            ) from exc
+        from tokenizers import Tokenizer
+
+        self.session = onnx_session(onnx_file, threads)
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_length=max_wordpieces)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
