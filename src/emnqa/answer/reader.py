@@ -71,8 +71,10 @@ def new_model(seed: int = 0, attention: str = "sdpa"):
     one-logit head on the mean of its token states (the pooling the model
     was trained with; its [CLS] state carries little on its own, and a head
     on it never learned: eval/README.md). Returns (model, tokenizer).
-    `attention` "sdpa" trains faster; "eager" traces to plain MatMul and
-    Softmax for the ONNX export (the same weights and results either way)."""
+    `attention`: "sdpa" (transformers' default) for training; "eager"
+    traces to plain MatMul and Softmax for the ONNX export (the same weights
+    and results either way; training steps take the same time, 1.95 and
+    1.89 s on the 2-core machine)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoTokenizer, BertModel
