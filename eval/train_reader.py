@@ -36,7 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(ROOT / "src"))
 
-from emnqa.answer.reader import MAX_LENGTH, READER_CARD, READER_PATH, TorchReader, new_model, pair_text  # noqa: E402
+from emnqa.answer.reader import FROZEN, MAX_LENGTH, READER_CARD, READER_PATH, TorchReader, new_model, pair_text  # noqa: E402
 from emnqa.answer.select import candidates  # noqa: E402
 from emnqa.answer.years import year_test  # noqa: E402
 from emnqa.assistant import Assistant  # noqa: E402
@@ -53,7 +53,7 @@ def question_candidates(assistant: Assistant, q):
     """The query and the candidates the assistant would quote from, best hand score first."""
     query, _, sources = assistant.read(q.question, q.history)
     found = candidates(query, sources, assistant.facts, assistant.params)
-    admits = year_test(query.years, assistant.facts, assistant.params.year_window)
+    admits = year_test(query.years, assistant.facts, assistant.params.year_window) if assistant.params.year_filter else None
     kept = [e for e in found if admits is None or admits(e)]
     return query, sorted(kept, key=lambda e: -e.score)
 
@@ -82,7 +82,7 @@ def train(pairs, epochs: int, batch_size: int = 32, lr: float = 5e-5):
     model, tokenizer = new_model()
     torch.manual_seed(SEED)
     for name, p in model.named_parameters():
-        p.requires_grad = not name.startswith("bert.embeddings.")
+        p.requires_grad = not name.startswith(FROZEN)
     params = [p for p in model.parameters() if p.requires_grad]
     head = list(model.head.parameters())
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]

@@ -71,7 +71,7 @@ class Assistant:
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
-        # The answer reader blended into the sentence scores (Settings.reader).
+        # The answer reader, which picks the lead quote (Settings.reader; None when off).
         self.scorer = scorer if scorer is not None else ReaderScorer.from_settings(self.settings)
 
     def ask(

