@@ -6,6 +6,12 @@ Loads the Assistant once (the time is printed), answers every question once
 to warm up, then times `Assistant.search` and `Assistant.ask` on each
 question and prints p50/p95/max in ms and the process's peak resident memory.
 EMNQA_INDEX / EMNQA_CORPUS choose another index (e.g. the 100x corpus).
+
+    .venv/bin/python benchmarks/bench_latency.py --by-language
+
+times `ask` on the train split's single-turn questions by language (English,
+French, Dutch, interleaved so that the machine's load falls on all three
+alike), and the language stage alone (detection and translation).
 """
 
 from __future__ import annotations
@@ -37,7 +43,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path)
     parser.add_argument("--questions", type=Path, default=REPO / "eval" / "questions.jsonl")
+    parser.add_argument("--by-language", action="store_true", help="ask latency by the question's language (train split)")
     args = parser.parse_args()
+    if args.by_language:
+        return by_language(Assistant(Settings.from_env(index_dir=args.index)))
     questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     settings = Settings.from_env(index_dir=args.index)
     started = time.perf_counter()
@@ -67,6 +76,38 @@ def main() -> int:
     print("|---|---|---|---|")
     for name, ms in timings.items():
         print(f"| {name} | {percentiles(ms)} |")
+    return 0
+
+
+def by_language(assistant) -> int:
+    from emnqa.language.understand import to_english
+
+    rows = [json.loads(line) for line in (REPO / "eval" / "train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    by: dict[str, list[str]] = {}
+    for row in rows:
+        if not row.get("history"):
+            by.setdefault(row.get("lang", "en"), []).append(row["question"])
+    n = min(len(v) for v in by.values())
+    languages = sorted(by)
+    for q in by["en"][:20]:
+        assistant.ask(q)
+    ask: dict[str, list[float]] = {lang: [] for lang in languages}
+    stage: dict[str, list[float]] = {lang: [] for lang in languages}
+    for i in range(n):
+        for lang in languages:
+            q = by[lang][i]
+            t = time.perf_counter()
+            to_english(q, None, assistant.trilingual)
+            stage[lang].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            assistant.ask(q)
+            ask[lang].append((time.perf_counter() - t) * 1000)
+    print(f"{n} single-turn train questions a language, interleaved")
+    print()
+    print("| language | ask p50 ms | ask p95 ms | ask max ms | language stage p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    for lang in languages:
+        print(f"| {lang} | {percentiles(ask[lang])} | {percentiles(stage[lang])} |")
     return 0
 
 

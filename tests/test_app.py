@@ -60,6 +60,19 @@ def test_chat_answers_with_a_cited_source(client):
 
 @pytest.mark.model
 @pytest.mark.parametrize(
+    "question, searched",
+    [("Combien de personnes ont demandé la protection internationale en Belgique en 2024 ?", "Recherché (en anglais) :"),
+     ("Hoeveel verzoeken om internationale bescherming werden in 2024 in België ingediend?", "Gezocht naar (in het Engels):")],
+    ids=["fr", "nl"],
+)
+def test_a_french_or_dutch_question_is_answered_with_labels_in_its_language(client, question, searched):
+    answer, panel = client.predict(question, api_name="/chat")
+    assert "39 615" in answer and "2024" in answer.split("\n", 1)[0]  # the English query searched, shown first
+    assert searched in panel and "<mark>" in panel
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
     "message, says",
     [("", "the message is empty"), ("   \n ", "the message is empty"), ("a" * 2001, "the limit is 2,000")],
     ids=["empty", "blank", "2001-chars"],

@@ -350,7 +350,7 @@ def test_ask_json_has_the_stable_shape(real_index_dir, capsys):
     assert cli.main(["ask", ASYLUM_2024, "--json", "--index", str(real_index_dir)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"question", "interpreted_query", "answer", "abstained", "citations", "passages", "latency_ms",
-                         "confidence", "abstain_reasons"}
+                         "confidence", "abstain_reasons", "language"}
     assert data["citations"][0]["n"] == 1 and data["passages"][0]["rank"] == 1
 
 

@@ -107,7 +107,7 @@ def test_answer_dict_has_the_stable_shape():
     evidence = select_evidence("How many reports?", "quantity", HITS, terms, IDF)
     data = compose_answer("How many reports?", "How many reports?", "quantity", evidence, HITS, False).to_dict()
     assert set(data) == {"question", "interpreted_query", "answer", "abstained", "citations", "passages", "latency_ms",
-                         "confidence", "abstain_reasons"}
+                         "confidence", "abstain_reasons", "language"}
     assert set(data["citations"][0]) == {"n", "doc_id", "title", "section", "text", "quote"}
     assert set(data["passages"][0]) == {"rank", "chunk_ids", "doc_id", "title", "section", "score", "text"}
 

@@ -85,6 +85,7 @@ LAYERS = (
     ("emnqa.text",),
     ("emnqa.ingest",),
     ("emnqa.store",),
+    ("emnqa.language",),
     ("emnqa.query",),
     ("emnqa.retrieve",),
     ("emnqa.answer",),

@@ -2,7 +2,8 @@
 
 One way through the stages, each a module of its own:
 
-    question, history --query.conversation--> interpreted text
+    question, history --language----------> in English (detected, translated)
+                      --query.conversation--> interpreted text
                       --query.read----------> Query (type, years, names: read once)
                       --retrieve.search-----> passages (hybrid, reranked, widened)
                       --answer.select-------> evidence (scored sentences, the quotes)
@@ -28,6 +29,8 @@ from .answer.select import choose_evidence
 from .answer.years import passages_naming
 from .config import ComposeParams, SearchParams, Settings
 from .ingest.footnotes import Footnotes
+from .language.lexicon import TrilingualLexicon, default_lexicon
+from .language.understand import Understood, to_english
 from .query.conversation import interpret_followup
 from .query.lexicon import mine_lexicon, with_synonyms
 from .query.names import NameLookup
@@ -54,6 +57,7 @@ class Assistant:
         search_params: SearchParams = SearchParams(),
         rerank_model: RerankModel | None = None,
         scorer: ReaderScorer | None = None,
+        trilingual: TrilingualLexicon | None = None,
     ):
         self.settings = settings or Settings.from_env(index_dir=index_path)
         if index is None or embedder is None:
@@ -73,17 +77,18 @@ class Assistant:
         self.confidence = Confidence.load()
         # The answer reader, which picks the lead quote (Settings.reader; None when off).
         self.scorer = scorer if scorer is not None else ReaderScorer.from_settings(self.settings)
+        # French and Dutch questions are translated with it (emnqa.language).
+        self.trilingual = trilingual if trilingual is not None else default_lexicon()
 
     def ask(
-        self,
-        question: str,
-        history: Sequence[Turn | dict] | None = None,
-        *,
-        k: int | None = None,
-        filters: Filters | None = None,
+        self, question: str, history: Sequence[Turn | dict] | None = None, *, k: int | None = None, filters: Filters | None = None
     ) -> Answer:
         started = time.perf_counter()
-        query, found, sources = self.read(question, history, k=k, filters=filters)
+        question = check_query(question)
+        understood = to_english(question, history, self.trilingual)  # detected, French and Dutch translated
+        if not understood.supported:  # one sentence saying which languages are answered
+            return replace(understood.declined(), latency_ms=(time.perf_counter() - started) * 1000)
+        query, found, sources = self._read(understood, k, filters)
         evidence = choose_evidence(query, sources, self.facts, self.params, self.scorer and self.scorer.rescore)
         verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
         # The calibrated probability that the first quote answers; with
@@ -91,27 +96,29 @@ class Assistant:
         confidence = self.confidence.probability(features(query, evidence, found, verdict, self.facts))
         if self.settings.abstention == "learned":
             verdict = self.confidence.judge(confidence, verdict)
-        answer = self.compose(query, found, evidence, verdict)
-        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000, confidence=confidence)
+        answer = replace(self.compose(query, found, evidence, verdict), question=question, confidence=confidence)
+        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
     def compose(self, query: Query, found: Sequence[Passage], evidence: Sequence[Evidence], verdict: Verdict) -> Answer:
         """The answer from the chosen quotes: each with the footnotes it
         cites, a table's header row, a news item's date, then rendered."""
         evidence = with_notes(query, evidence, self.footnotes, self.index.chunks, self.passages.titles, self.params)
         evidence = with_item_dates(with_table_headers(evidence), query.qtype)
-        answer = compose_answer(
-            query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years, self.params.reading_order
-        )
-        return replace(answer, abstain_reasons=verdict.reasons)
+        answer = compose_answer(query.asked, query.text, query.qtype, evidence, found, verdict.abstain, self.years,
+                                self.params.reading_order, query.language)
+        return replace(answer, abstain_reasons=verdict.reasons, language=query.language)
 
     def read(
         self, question: str, history: Sequence[Turn | dict] | None = None, *, k: int | None = None, filters: Filters | None = None
     ) -> tuple[Query, list[Passage], list[Passage]]:
         """The question read and searched: its Query, the passages found, and
         those the quotes may come from (with their sentences' cosines)."""
-        question = check_query(question)
-        interpreted = self.interpret(question, history)
-        query = read_question(question, interpreted, self.names)  # read once: every stage below reads its fields
+        return self._read(to_english(check_query(question), history, self.trilingual), k, filters)
+
+    def _read(self, understood: Understood, k: int | None, filters: Filters | None) -> tuple[Query, list[Passage], list[Passage]]:
+        interpreted = self._interpreted(understood)
+        # Read once, in English: every stage below reads its fields.
+        query = read_question(understood.question, interpreted, self.names, understood.language)
         found = self.passages.search(query, k or self.settings.top_k, filters)
         sources = passages_naming(query.years, found, self.facts, self.params.passages)
         if query.qtype == "definition" and self.passages.params.glossary and found and self.passages.is_named_box(interpreted, found[0]):
@@ -119,9 +126,11 @@ class Assistant:
         return query, found, self.passages.with_cosines(interpreted, sources[: self.params.passages])
 
     def interpret(self, question: str, history: Sequence[Turn | dict] | None = None) -> str:
-        """The question made self-contained from the conversation before it."""
-        turns = [t if isinstance(t, Turn) else Turn(t["role"], t["content"]) for t in history or []]
-        return interpret_followup(question, turns).query
+        """The question in English, made self-contained from the conversation before it."""
+        return self._interpreted(to_english(question, history, self.trilingual))
+
+    def _interpreted(self, understood: Understood) -> str:
+        return interpret_followup(understood.question, list(understood.history)).query
 
     def search(self, query: Query | str, k: int, filters: Filters | None = None) -> list[Passage]:
         """The best `k` passages for an interpreted question (retrieve.search)."""

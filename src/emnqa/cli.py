@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import EmnqaError
+from .language.messages import message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,7 +192,7 @@ def _cmd_ask(args) -> int:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
             if answer.interpreted_query != answer.question:
-                print(f"Interpreted as: {answer.interpreted_query}\n")
+                print(f"{message(answer.language, 'interpreted')} {answer.interpreted_query}\n")
             print(answer.text, end="")
         return 0
     return _ask_stream(assistant, args, filters)

@@ -209,6 +209,9 @@ class Query:
     qtype: str
     years: tuple[str, ...]
     names: tuple[frozenset[str], ...] = ()
+    # The language the user wrote in; `asked` and `text` are English
+    # (emnqa.language translated a French or Dutch question).
+    language: str = "en"
 
     def __repr__(self) -> str:
         return f"Query(asked={self.asked!r}, text={self.text!r}, qtype={self.qtype!r}, years={self.years!r})"
@@ -349,10 +352,15 @@ class Answer:
     # Why the answer says "not covered": the abstention rules that fired
     # (emnqa.answer.abstain); empty when it answers.
     abstain_reasons: tuple[str, ...] = ()
+    # The language the question was read in ("en", "fr", "nl"; another code
+    # when it is not supported): the reply's own words are in it, and
+    # `interpreted_query` is then the English query that was searched.
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "language": self.language,
             "interpreted_query": self.interpreted_query,
             "answer": self.text,
             "abstained": self.abstained,

@@ -210,6 +210,7 @@ _EXPLAINED = {
     "unknown_name": "the documents never mention {detail}",
     "unknown_phrase": "the documents never use the phrase {detail}",
     "low_confidence": "no passage found answers it clearly (confidence {detail})",
+    "language": "the question is not in English, French or Dutch",
 }
 
 

@@ -9,19 +9,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..types import Answer, Citation, Evidence, Passage
+from ..language.messages import MESSAGES, message
 from .cues import short_answer
 
-_LEADS = {
-    "quantity": "The EMN Belgium documents give these figures:",
-    "date": "The EMN Belgium documents date it as follows:",
-    "who": "According to the EMN Belgium documents:",
-    "definition": "The EMN Belgium documents define it as follows:",
-    "list": "The EMN Belgium documents list:",
-    "why": "The EMN Belgium documents explain:",
-    "yesno": "The EMN Belgium documents say:",
-    "other": "According to the EMN Belgium documents:",
-}
-NOT_COVERED = "The EMN Belgium documents in the corpus do not cover this question."
+NOT_COVERED = message("en", "not_covered")
 
 
 def compose_answer(
@@ -33,15 +24,17 @@ def compose_answer(
     abstain: bool,
     years: Mapping[str, str] | None = None,
     reading_order: bool = False,
+    language: str = "en",
 ) -> Answer:
     """Render the answer markdown from quoted evidence, or the abstention.
     The quotes are shown best first, as chosen (the continuation of the best
     right after it); with `reading_order`, those of an answer from one
     passage in the passage's order instead (ComposeParams.reading_order:
-    off since 2026-12-04, eval/README.md)."""
+    off since 2026-12-04, eval/README.md). The framing words are in
+    `language` (the question's); the quotes stay as the documents word them."""
     years = years or {}
     if abstain or not evidence:
-        return Answer(question, interpreted_query, _not_covered(passages, years), True, (), tuple(passages), qtype)
+        return Answer(question, interpreted_query, _not_covered(passages, years, language), True, (), tuple(passages), qtype)
     evidence = _once(evidence)
     if reading_order and len({e.passage.chunk_ids for e in evidence}) == 1:
         evidence = sorted(evidence, key=lambda e: e.start)  # quotes of one passage read in its order
@@ -56,16 +49,19 @@ def compose_answer(
     if short is not None:
         lines = [f"**{_inline(citations[0].quote[short[0] : short[1]])}** [{citations[0].n}]", ""]
     else:
-        lines = [_LEADS.get(qtype, _LEADS["other"]), ""]
+        lines = [message(language, f"lead.{qtype}") if f"lead.{qtype}" in _KEYS else message(language, "lead.other"), ""]
     for c in citations:
         lines += [f"> {_shown(c.quote, c.passage)} [{c.n}]", ""]
-    lines += ["**Sources**", ""]
+    lines += [f"**{message(language, 'sources')}**", ""]
     for n in sorted(set(numbers.values())):
         cited = [c for c in citations if c.n == n]
         lines.append(f"[{n}] {_source(cited[0].passage, years)}")
         lines += [f"  - “{_inline(c.quote)}”" for c in cited]
     lines.append("")
     return Answer(question, interpreted_query, "\n".join(lines).rstrip() + "\n", False, tuple(citations), tuple(passages), qtype)
+
+
+_KEYS = frozenset(MESSAGES["en"])
 
 
 def _once(evidence: Sequence[Evidence]) -> list[Evidence]:
@@ -95,10 +91,10 @@ def _similar(a: set[str], b: set[str]) -> bool:
     return min(len(a), len(b)) >= 5 and len(a & b) / len(a | b) >= 0.8
 
 
-def _not_covered(passages: Sequence[Passage], years: Mapping[str, str]) -> str:
-    lines = [NOT_COVERED]
+def _not_covered(passages: Sequence[Passage], years: Mapping[str, str], language: str = "en") -> str:
+    lines = [message(language, "not_covered")]
     if passages:
-        lines += ["", "Possibly related passages (they do not answer the question):", ""]
+        lines += ["", message(language, "related"), ""]
         for hit in passages[:3]:
             excerpt = _inline(hit.text)
             excerpt = excerpt if len(excerpt) <= 220 else excerpt[:217].rsplit(" ", 1)[0] + " …"

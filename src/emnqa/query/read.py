@@ -14,12 +14,15 @@ from .names import NameLookup
 from .qtype import detect_question_type
 
 
-def read_question(asked: str, text: str | None = None, names: NameLookup | None = None) -> Query:
-    """The Query of the user's words `asked`, interpreted as `text` (the
-    same when None); with `names`, a what-is question's name groups."""
+def read_question(
+    asked: str, text: str | None = None, names: NameLookup | None = None, language: str = "en"
+) -> Query:
+    """The Query of the user's words `asked` (in English: a French or Dutch
+    question comes translated, its `language` kept), interpreted as `text`
+    (the same when None); with `names`, a what-is question's name groups."""
     text = asked if text is None else text
     qtype = detect_question_type(text)
     # Only the name asked about: "What is the EES in EU border control?"
     # asks about the EES, not the EU.
     groups = tuple(names.asked(text)) if names is not None and qtype == "definition" else ()
-    return Query(asked, text, qtype, tuple(YEAR.findall(text)), groups)
+    return Query(asked, text, qtype, tuple(YEAR.findall(text)), groups, language)

@@ -25,12 +25,14 @@ import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 # Before gradio is imported anywhere: otherwise it calls out at launch.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from ..answer.abstain import explain  # noqa: E402
+from ..language.messages import message as reply_text  # noqa: E402
 from ..types import Filters  # noqa: E402
 from ..config import Settings  # noqa: E402
 from ..errors import EmnqaError, InvalidQuery  # noqa: E402
@@ -196,15 +198,18 @@ def render_answer(answer: Answer) -> str:
     side panel's), and for "not covered" which checks failed, in a reader's
     words."""
     lines = []
-    if _differs(answer.interpreted_query, answer.question) and INTERPRETED not in answer.text:
-        lines += [f"_{INTERPRETED} {escape_markdown(answer.interpreted_query)}_", ""]
+    language = answer.language
+    interpreted = INTERPRETED if language == "en" else reply_text(language, "interpreted")
+    if _differs(answer.interpreted_query, answer.question) and interpreted not in answer.text:
+        lines += [f"_{interpreted} {escape_markdown(answer.interpreted_query)}_", ""]
     # The sources live in the side panel, with the quotes highlighted in
     # their passages: the bubble keeps the answer and its quotes.
-    body = safe_markdown(answer.text.split("\n**Sources**", 1)[0].strip())
-    lines.append(f"{NOT_COVERED_BADGE} {body}" if answer.abstained else body)
-    if answer.abstained and answer.abstain_reasons:
+    body = safe_markdown(answer.text.split(f"\n**{reply_text(language, 'sources')}**", 1)[0].strip())
+    badge = NOT_COVERED_BADGE if language == "en" else f"**{reply_text(language, 'badge')}**"
+    lines.append(f"{badge} {body}" if answer.abstained else body)
+    if answer.abstained and answer.abstain_reasons and "language" not in answer.abstain_reasons:
         why = "; ".join(explain(r) for r in answer.abstain_reasons)
-        lines += ["", f"_Why: {escape_markdown(why)}._"]
+        lines += ["", f"_{reply_text(language, 'why')} {escape_markdown(why)}._"]
     return "\n".join(lines)
 
 
@@ -274,26 +279,26 @@ def render_sources(answer: Answer, documents: Mapping[str, Mapping[str, Any]]) -
     retrieved passages. When the assistant abstained: a "not covered" notice
     and the passages that may be related. Every text is escaped."""
     parts = ['<div class="emnqa-sources">']
+    say = partial(reply_text, answer.language)
     if _differs(answer.interpreted_query, answer.question):
-        parts.append(f'<p class="emnqa-asked">Searched for: <q>{_e(answer.interpreted_query)}</q></p>')
+        parts.append(f'<p class="emnqa-asked">{_e(say("searched"))} <q>{_e(answer.interpreted_query)}</q></p>')
     if answer.abstained or not answer.citations:
         parts.append(
-            '<p class="emnqa-not-covered"><strong>Not covered.</strong> The EMN Belgium documents do not answer '
-            "this question. These passages may be related; they are not an answer.</p>"
+            f'<p class="emnqa-not-covered"><strong>{_e(say("badge"))}</strong> {_e(say("panel_not_covered"))}</p>'
         )
         parts += [_passage(hit, documents) for hit in answer.passages]
         if not answer.passages:
-            parts.append('<p class="emnqa-empty">No passage matches this question.</p>')
+            parts.append(f'<p class="emnqa-empty">{_e(say("no_passage"))}</p>')
         return "\n".join(parts + ["</div>"])
     cited: dict[int, list[Citation]] = {}
     for citation in answer.citations:
         cited.setdefault(citation.n, []).append(citation)
-    parts.append('<h3 class="emnqa-heading">Sources</h3>')
+    parts.append(f'<h3 class="emnqa-heading">{_e(say("sources"))}</h3>')
     parts += [_cited(citations, documents) for citations in cited.values()]
     cited_ids = {c.passage.chunk_ids for c in answer.citations}
     others = [hit for hit in answer.passages if hit.chunk_ids not in cited_ids]
     if others:
-        parts.append('<h3 class="emnqa-heading">Other retrieved passages</h3>')
+        parts.append(f'<h3 class="emnqa-heading">{_e(say("other_passages"))}</h3>')
         parts += [_passage(hit, documents) for hit in others]
     return "\n".join(parts + ["</div>"])
 
