@@ -42,7 +42,9 @@ def test_retrieval_stays_above_the_floors(real_index_dir, real_embedder, test_sp
 def test_answers_stay_above_the_floors(real_index_dir, real_embedder, test_split):
     limits = LIMITS["answers"]
     assistant = Assistant(Settings.from_env(index_dir=real_index_dir), embedder=real_embedder)
-    overall = evaluate_answers(assistant, test_split).overall
+    result = evaluate_answers(assistant, test_split)
+    overall, english = result.overall, result.groups["lang"]["en"]
     wrong = [f"{m}: {overall[m]:.3f} < floor {v:.3f}" for m, v in limits["floors"].items() if overall[m] < v]
+    wrong += [f"{m} (English): {english[m]:.3f} < floor {v:.3f}" for m, v in limits.get("english", {}).items() if english[m] < v]
     wrong += [f"{m}: {overall[m]:.3f} > ceiling {v:.3f}" for m, v in limits["ceilings"].items() if overall[m] > v]
     assert not wrong, "; ".join(wrong)
