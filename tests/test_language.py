@@ -6,6 +6,7 @@ Dutch questions and follow-ups from the English documents."""
 import collections
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,14 @@ def test_the_framing_and_not_covered_are_in_the_user_s_language():
     assert declined.text.startswith(message("fr", "not_covered"))
     declined = compose_answer("Hoeveel?", "how many?", "quantity", [], [], True, language="nl")
     assert declined.text.startswith("De documenten van EMN Belgium in het corpus behandelen deze vraag niet.")
+
+
+def test_a_declined_answer_is_explained_in_the_user_s_language_in_the_chat():
+    declined = compose_answer("Combien de visas ?", "how many visa?", "quantity", [], [], True, language="fr")
+    shown = render_answer(replace(declined, abstain_reasons=("no_figure",), language="fr"))
+    assert shown.splitlines()[0] == "_Question recherchée (en anglais) : how many visa?_"
+    assert "**Pas couvert.** Les documents d'EMN Belgium du corpus ne traitent pas cette question." in shown
+    assert shown.rstrip().endswith("_Pourquoi : le passage le plus proche ne donne aucun chiffre._")
 
 
 # --- the real assistant -------------------------------------------------------

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..config import ComposeParams
+from ..language.messages import MESSAGES, message
 from ..query.places import names_place, places_in
 from ..retrieve.lexical import terms
 from ..text.spans import SUPERSCRIPT_DIGITS
@@ -200,28 +201,19 @@ def decide(
     return Verdict(bool(reasons), reasons)
 
 
-_EXPLAINED = {
-    "no_evidence": "no passage has a sentence that answers",
-    "other_place": "the closest passage is about another country or region",
-    "swapped_place": "the quotes found are about another country or region",
-    "figure_other_year": "the figure found is not for {detail}",
-    "no_figure": "the closest passage gives no figure",
-    "reference_only": "the closest match is only a source reference",
-    "unknown_name": "the documents never mention {detail}",
-    "unknown_phrase": "the documents never use the phrase {detail}",
-    "low_confidence": "no passage found answers it clearly (confidence {detail})",
-    "language": "the question is not in English, French or Dutch",
-}
 
 
-def explain(reason: str) -> str:
-    """A reason in a reader's words.
+def explain(reason: str, language: str = "en") -> str:
+    """A reason in a reader's words, in the reader's language.
 
     >>> explain("figure_other_year: 2025"), explain("no_figure")
     ('the figure found is not for 2025', 'the closest passage gives no figure')
+    >>> explain("no_figure", "fr")
+    'le passage le plus proche ne donne aucun chiffre'
     """
     name, _, detail = reason.partition(": ")
-    return _EXPLAINED.get(name, name).format(detail=detail)
+    key = f"reason.{name}"
+    return (message(language, key) if key in MESSAGES["en"] else name).format(detail=detail)
 
 
 def _place_kind(code: str) -> str:

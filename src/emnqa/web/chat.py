@@ -208,7 +208,7 @@ def render_answer(answer: Answer) -> str:
     badge = NOT_COVERED_BADGE if language == "en" else f"**{reply_text(language, 'badge')}**"
     lines.append(f"{badge} {body}" if answer.abstained else body)
     if answer.abstained and answer.abstain_reasons and "language" not in answer.abstain_reasons:
-        why = "; ".join(explain(r) for r in answer.abstain_reasons)
+        why = "; ".join(explain(r, language) for r in answer.abstain_reasons)
         lines += ["", f"_{reply_text(language, 'why')} {escape_markdown(why)}._"]
     return "\n".join(lines)
 
