@@ -29,8 +29,8 @@ from .answer.select import choose_evidence
 from .answer.years import passages_naming
 from .config import ComposeParams, SearchParams, Settings
 from .ingest.footnotes import Footnotes
-from .language.lexicon import TrilingualLexicon, default_lexicon
-from .language.understand import Understood, to_english
+from .language.lexicon import TrilingualLexicon
+from .language.understand import Understood, to_english, warm_up
 from .query.conversation import interpret_followup
 from .query.lexicon import mine_lexicon, with_synonyms
 from .query.names import NameLookup
@@ -59,6 +59,8 @@ class Assistant:
         scorer: ReaderScorer | None = None,
         trilingual: TrilingualLexicon | None = None,
     ):
+        if trilingual is None:
+            warm_up()  # the shipped lexicon and the language identifier, read in the background meanwhile
         self.settings = settings or Settings.from_env(index_dir=index_path)
         if index is None or embedder is None:
             index, embedder = open_index(self.settings, embedder)
@@ -70,15 +72,13 @@ class Assistant:
         self.params = params
         self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self.footnotes = Footnotes(index.chunks)
-        # What the answering stage knows of the corpus; `abstain_off` names
-        # rules switched off (`emnqa eval --ablate`).
+        # What the answering stage knows of the corpus; `abstain_off`: rules switched off (`eval --ablate`).
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
         # The answer reader, which picks the lead quote (Settings.reader; None when off).
         self.scorer = scorer if scorer is not None else ReaderScorer.from_settings(self.settings)
-        # French and Dutch questions are translated with it (emnqa.language).
-        self.trilingual = trilingual if trilingual is not None else default_lexicon()
+        self.trilingual = trilingual  # French and Dutch questions' lexicon; None: the shipped one (emnqa.language)
 
     def ask(
         self, question: str, history: Sequence[Turn | dict] | None = None, *, k: int | None = None, filters: Filters | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -195,10 +196,18 @@ def _entry(row: list[str], where: str) -> Entry:
     return Entry(lang, term, renderings, kind, source)
 
 
-@lru_cache(maxsize=1)
+_DEFAULT: list[TrilingualLexicon] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
 def default_lexicon() -> TrilingualLexicon:
-    """The lexicon shipped in the package (read once per process)."""
-    return TrilingualLexicon(read_lexicon())
+    """The lexicon shipped in the package, read once per process (about a
+    second: every term is lemmatised). Thread-safe: a question that needs it
+    while a background warm-up reads it waits for that one reading."""
+    with _DEFAULT_LOCK:
+        if not _DEFAULT:
+            _DEFAULT.append(TrilingualLexicon(read_lexicon()))
+        return _DEFAULT[0]
 
 
 @lru_cache(maxsize=65536)

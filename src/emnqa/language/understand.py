@@ -19,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import threading
+
 from ..types import Answer, Turn
 from .detect import Detection, detect_language, unsupported_message
-from .lexicon import TrilingualLexicon
+from .lexicon import TrilingualLexicon, default_lexicon
 from .translate import Translation, translate_question
 
 
@@ -53,9 +55,20 @@ class Understood:
                       abstain_reasons=("language",), language=self.language)
 
 
-def to_english(question: str, history: Sequence[Turn | dict] | None, lexicon: TrilingualLexicon) -> Understood:
+def warm_up() -> threading.Thread:
+    """Load the language identifier and the shipped lexicon (about 2 s
+    together) in a background thread, so that starting the assistant does not
+    wait for them; a question that needs one before it is ready waits."""
+    thread = threading.Thread(target=lambda: (detect_language("Bonjour"), default_lexicon()), daemon=True,
+                              name="emnqa-language-warm-up")
+    thread.start()
+    return thread
+
+
+def to_english(question: str, history: Sequence[Turn | dict] | None, lexicon: TrilingualLexicon | None = None) -> Understood:
     """`question` and `history` (Turns, or {"role", "content"} dicts) read in
-    their languages and rendered in English."""
+    their languages and rendered in English, with `lexicon` (the shipped one
+    when None, read only when a turn is in French or Dutch)."""
     previous: str | None = None
     turns: list[Turn] = []
     for turn in history or ():
@@ -66,7 +79,13 @@ def to_english(question: str, history: Sequence[Turn | dict] | None, lexicon: Tr
         detection = detect_language(turn.content, previous)
         previous = detection.language if detection.supported else previous
         language = previous or "en"
-        turns.append(Turn("user", translate_question(turn.content, language, lexicon).english))
+        turns.append(Turn("user", _translated(turn.content, language, lexicon).english))
     detection = detect_language(question, previous)
     language = detection.language if detection.supported else "en"
-    return Understood(detection, translate_question(question, language, lexicon), tuple(turns))
+    return Understood(detection, _translated(question, language, lexicon), tuple(turns))
+
+
+def _translated(text: str, language: str, lexicon: TrilingualLexicon | None) -> Translation:
+    if language == "en":
+        return Translation(language, text, text)
+    return translate_question(text, language, lexicon or default_lexicon())
