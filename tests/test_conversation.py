@@ -127,3 +127,11 @@ def test_markdown_quotes_and_citation_markers_are_stripped_from_history():
 def test_assistant_turns_alone_are_no_history():
     history = [Turn("assistant", "Welcome! Ask me about EMN Belgium reports.")]
     assert not interpret_followup("Why?", history).rewritten
+
+
+def test_only_the_last_turns_are_read_so_a_huge_history_cannot_overflow():
+    """1 200 user turns raised RecursionError (issue 17) when every earlier
+    question was interpreted in turn; the window reads the last eight."""
+    first = "How many people applied for international protection in Belgium in 2024?"
+    history = [Turn("user", first), Turn("assistant", "39 615 [1]")] * 1200
+    assert interpret_followup("And in 2023?", history).query == first.replace("2024", "2023")

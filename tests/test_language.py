@@ -228,3 +228,13 @@ def test_ask_json_gives_the_language(real_index_dir, monkeypatch, capsys):
     code = cli.main(["ask", "--json", "Hoeveel verzoeken om internationale bescherming werden in 2024 in België ingediend?"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["language"] == "nl" and out["interpreted_query"] != out["question"]
+
+
+@pytest.mark.model
+def test_a_very_long_history_costs_no_more_than_its_last_turns(assistant):
+    """Issue 17's finding: a 1 200-turn history raised RecursionError and long
+    ones made follow-up reading quadratic. Only the last turns are read now."""
+    first = "How many people applied for international protection in Belgium in 2024?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "39 615 [1]"}] * 1200
+    answer = assistant.ask("And in 2023?", history)
+    assert "2023" in answer.interpreted_query and "international protection" in answer.interpreted_query

@@ -32,6 +32,10 @@ ABSTENTIONS = ("learned", "rules")
 # about 23 ms an answer; eval/README.md, "The answer reader"), or run on one
 # of the embedding model's backends.
 READERS = ("off", *EMBED_BACKENDS)
+# The turns of a conversation a question is read against: the last four
+# exchanges. Older turns are not read (not translated, not interpreted), so a
+# client sending a long history costs no more than one sending four exchanges.
+HISTORY_WINDOW = 8
 # Whole-number settings and the least value each may take.
 _AT_LEAST = {
     "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,

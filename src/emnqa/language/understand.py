@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import threading
 
+from ..config import HISTORY_WINDOW
 from ..types import Answer, Turn
 from .detect import Detection, detect_language, unsupported_message
 from .lexicon import TrilingualLexicon, default_lexicon
@@ -68,10 +69,11 @@ def warm_up() -> threading.Thread:
 def to_english(question: str, history: Sequence[Turn | dict] | None, lexicon: TrilingualLexicon | None = None) -> Understood:
     """`question` and `history` (Turns, or {"role", "content"} dicts) read in
     their languages and rendered in English, with `lexicon` (the shipped one
-    when None, read only when a turn is in French or Dutch)."""
+    when None, read only when a turn is in French or Dutch). Only the last
+    HISTORY_WINDOW turns are read: the follow-up reader reads no more."""
     previous: str | None = None
     turns: list[Turn] = []
-    for turn in history or ():
+    for turn in list(history or ())[-HISTORY_WINDOW:]:
         turn = turn if isinstance(turn, Turn) else Turn(turn["role"], turn["content"])
         if turn.role != "user":
             turns.append(turn)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..config import HISTORY_WINDOW
 from ..text.spans import YEAR
 from ..types import Turn
 
@@ -177,13 +178,17 @@ def _shift_years(text: str, year: int | None) -> tuple[str, bool]:
 def interpret_followup(question: str, history: Sequence[Turn] | None) -> Interpretation:
     """Make `question` self-contained from `history`, or leave it exactly as typed.
 
+    Only the last HISTORY_WINDOW turns are read (a follow-up of a follow-up
+    reaches back four exchanges at most): the work is bounded however long a
+    conversation a client sends.
+
     >>> h = [Turn("user", "How many people were returned to Albania in 2023?"), Turn("assistant", "1 200 [1].")]
     >>> interpret_followup("How many of them were minors?", h).query
     'How many of the people returned to Albania in 2023 were minors?'
     >>> interpret_followup("Why was that?", h).query
     'Why was that (people returned to Albania in 2023)?'
     """
-    history = list(history or ())
+    history = list(history or ())[-HISTORY_WINDOW:]
     users = [i for i, t in enumerate(history) if t.role == "user" and t.content.strip()]
     if not users:
         return Interpretation(question, False)
