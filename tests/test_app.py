@@ -74,8 +74,9 @@ def test_a_french_or_dutch_question_is_answered_with_labels_in_its_language(clie
 @pytest.mark.model
 @pytest.mark.parametrize(
     "message, says",
-    [("", "the message is empty"), ("   \n ", "the message is empty"), ("a" * 2001, "the limit is 2,000")],
-    ids=["empty", "blank", "2001-chars"],
+    [("", "the message is empty"), ("   \n ", "the message is empty"), ("a" * 2001, "the limit is 2,000"),
+     ("\x00" * 8, "not text")],
+    ids=["empty", "blank", "2001-chars", "nul-bytes"],
 )
 def test_blank_and_overlong_messages_are_refused_over_the_api(client, message, says):
     answer, panel = client.predict(message, api_name="/chat")

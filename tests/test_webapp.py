@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 
 from app_process import free_port
 from emnqa.types import Filters
-from emnqa.config import Settings
+from emnqa.config import HISTORY_WINDOW, Settings
 from emnqa.errors import EmnqaError, IndexCorrupt, InvalidQuery
 from emnqa.web.feedback import append_feedback
 from emnqa.web.chat import (
     ERROR_MARK,
     GENERIC_ERROR,
+    MAX_TURN_CHARS,
     UNAVAILABLE,
     WebChat,
     auth_pair,
@@ -407,3 +408,21 @@ def test_the_page_and_api_ask_for_the_password_when_set(launched, settings):
     assert assistant.calls == []
     answer, panel = Client(url, auth=("ana", "s3cret"), verbose=False).predict("How many?", api_name="/chat")
     assert "[1]" in answer and "<mark>" in panel
+
+
+def test_only_the_end_of_a_huge_history_is_read_and_junk_is_ignored():
+    """Issue 17: a client's history is never trusted. 100 000 messages give
+    the last turns only; items that are not message objects are skipped;
+    control characters in a turn are dropped and a turn is cut at a limit."""
+    history = [{"role": "user", "content": f"Question {i}?"} if i % 2 == 0 else {"role": "assistant", "content": "Answer."}
+               for i in range(100_000)]
+    turns = conversation(history + ["junk", 42, None, {"role": "user", "content": "Last\x00 one" + "x" * 50_000}])
+    assert len(turns) == HISTORY_WINDOW and turns[-1]["content"].startswith("Last one")
+    assert len(turns[-1]["content"]) == MAX_TURN_CHARS  # the NUL removed, then cut
+    assert conversation("not a list") == [] and conversation(None) == []
+
+
+@pytest.mark.parametrize("message", ["\x00\x00\x00", "What is Fedasil?\x07", "Fedasil \ud800?"])
+def test_control_characters_and_broken_text_are_refused(message):
+    with pytest.raises(InvalidQuery, match="not text"):
+        validate_message(message)

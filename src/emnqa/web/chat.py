@@ -34,7 +34,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from ..answer.abstain import explain  # noqa: E402
 from ..language.messages import message as reply_text  # noqa: E402
 from ..types import Filters  # noqa: E402
-from ..config import Settings  # noqa: E402
+from ..config import HISTORY_WINDOW, Settings  # noqa: E402
 from ..errors import EmnqaError, InvalidQuery  # noqa: E402
 from .feedback import append_feedback, feedback_record  # noqa: E402
 from ..types import Answer, Citation, Passage  # noqa: E402
@@ -42,6 +42,9 @@ from ..types import Answer, Citation, Passage  # noqa: E402
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# An earlier turn as the follow-up reader sees it: an answer with its quotes
+# is a few thousand characters; anything longer is cut.
+MAX_TURN_CHARS = 20_000
 EXAMPLES = (
     "How many people applied for international protection in Belgium in 2024?",
     "What is a subsequent application?",
@@ -89,10 +92,17 @@ def validate_message(message: object) -> str:
     Traceback (most recent call last):
     ...
     emnqa.errors.InvalidQuery: Please type a question: the message is empty.
+    >>> validate_message("\\x00\\x00")
+    Traceback (most recent call last):
+    ...
+    emnqa.errors.InvalidQuery: Your message holds characters that are not text (control characters or a broken one); please type it again.
     """
     if not isinstance(message, str):
         raise InvalidQuery("Please send the question as text.")
     text = message.strip()
+    if _NOT_TEXT.search(text):
+        raise InvalidQuery("Your message holds characters that are not text (control characters or a broken one); "
+                           "please type it again.")
     if not text:
         raise InvalidQuery("Please type a question: the message is empty.")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -100,6 +110,11 @@ def validate_message(message: object) -> str:
             f"Your message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. Please shorten it."
         )
     return text
+
+
+# NUL and the other C0/C1 control characters but tab and line breaks, and a
+# lone surrogate (half of a UTF-16 pair: it broke a session for good).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def message_text(content: object) -> str:
@@ -132,9 +147,15 @@ def conversation(history: Iterable[Mapping[str, Any]], answers: Mapping[str, Ans
     """
     answers = answers or {}
     turns: list[dict] = []
-    for message in history or ():
+    # A client sends the whole history with every message: only its end is
+    # read (the assistant reads the last HISTORY_WINDOW turns), anything but
+    # a message object is ignored, and no turn is kept longer than a limit.
+    recent = list(history or ())[-4 * HISTORY_WINDOW :] if isinstance(history, (list, tuple)) else []
+    for message in recent:
+        if not isinstance(message, Mapping):
+            continue
         role = message.get("role")
-        text = message_text(message.get("content")).strip()
+        text = _NOT_TEXT.sub("", message_text(message.get("content")))[:MAX_TURN_CHARS].strip()
         if role == "user":
             if text:
                 turns.append({"role": "user", "content": text})
@@ -145,7 +166,7 @@ def conversation(history: Iterable[Mapping[str, Any]], answers: Mapping[str, Ans
                 continue
             known = answers.get(text)
             turns.append({"role": "assistant", "content": known.text if known else text})
-    return turns
+    return turns[-HISTORY_WINDOW:]
 
 
 def make_filters(doc_ids: Iterable[str] | None, years: Iterable[str] | None) -> Filters | None:
