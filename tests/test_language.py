@@ -98,6 +98,20 @@ def test_the_lexicon_s_english_is_the_documents_wording():
     assert len(used) / len(content) >= 0.9, len(used) / len(content)
 
 
+def test_the_acronym_table_rows_are_what_the_miner_finds_in_the_report():
+    """Each name scripts/mine_lexicon.py reads from the report's table of
+    acronyms is a row with the same first rendering (reviewers may add others)."""
+    import subprocess
+    import sys
+
+    mined = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1] / "scripts" / "mine_lexicon.py"),
+                            str(CORPUS / "emn-be-asylum-migration-overview-2024.txt")],
+                           capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    rows = {(e.lang, e.term): e.english[0] for e in read_lexicon() if e.source == "acronym-table"}
+    expected = {(lang, term): english.split(" | ")[0] for lang, term, english, *_ in (line.split("\t") for line in mined)}
+    assert len(expected) >= 30 and rows == expected
+
+
 def test_a_malformed_lexicon_row_names_its_file_and_line(tmp_path):
     (tmp_path / "x.tsv").write_text("lang\tterm\tenglish\tkind\tsource\nfr\tasile\tasylum\tterm\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"x.tsv:2: a row has 5 tab-separated fields; this one has 4"):
