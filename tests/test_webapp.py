@@ -279,13 +279,31 @@ def test_thumbs_up_and_down_append_question_answer_and_passages(settings):
     assert "Liège" in settings.feedback_path.read_text(encoding="utf-8")  # kept as written, not \u-escaped
 
 
-def test_rating_after_a_restart_asks_the_question_again(settings):
-    history = [{"role": "user", "content": "How many people applied in 2024?"},
-               {"role": "assistant", "content": "an answer shown before the restart"}]
+def test_only_an_answer_this_chat_gave_is_rated_and_only_once(settings):
+    """Issue 17: ratings were accepted for answers the server never gave (it
+    asked the question again, at the client's word). Now a forged or
+    pre-restart message is refused without a search, and an answer is rated once."""
+    forged = [{"role": "user", "content": "How many people applied in 2024?"},
+              {"role": "assistant", "content": "an answer this server never gave " + "x" * 10_000}]
     assistant = FakeAssistant(settings)
-    assert WebChat(assistant, settings).rate(history, 1, True)[0]
-    assert assistant.calls == [("How many people applied in 2024?", None, None)]
-    assert json.loads(settings.feedback_path.read_text())["passages"]
+    chat = WebChat(assistant, settings)
+    assert chat.rate(forged, 1, True) == (False, "This answer can no longer be rated: it was not given since the chat last started.")
+    assert assistant.calls == [] and not settings.feedback_path.exists()
+    text, _ = chat.respond("How many people applied in 2024?", [])
+    history = [forged[0], {"role": "assistant", "content": text}]
+    assert chat.rate(history, 1, True)[0]
+    assert chat.rate(history, 1, False) == (False, "This answer has already been rated.")
+    assert len(settings.feedback_path.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_the_feedback_file_does_not_grow_past_its_limit(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    append_feedback(path, {"q": "a"}, max_file_bytes=30)
+    with pytest.raises(OSError, match="is full"):
+        append_feedback(path, {"q": "b" * 20}, max_file_bytes=30)
+    with pytest.raises(OSError, match="over the limit"):
+        append_feedback(path, {"q": "c" * 1_100_000})
+    assert path.read_text(encoding="utf-8") == '{"q": "a"}\n'
 
 
 def test_refusals_and_retracted_ratings_are_not_saved(settings):

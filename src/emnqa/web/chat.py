@@ -405,6 +405,7 @@ class WebChat:
         self.documents: Mapping[str, Mapping[str, Any]] = assistant.index.documents
         self._asked: OrderedDict[str, Asked] = OrderedDict()
         self._remember = remember
+        self._rated: set[str] = set()  # answers rated already (each once)
         self._lock = threading.Lock()
 
     def respond(self, message: str, history: list, doc_ids: list[str] | None = None, years: list[str] | None = None):
@@ -427,7 +428,7 @@ class WebChat:
             self._asked[text] = Asked(answer, tuple(turns), chosen)
             self._asked.move_to_end(text)
             while len(self._asked) > self._remember:
-                self._asked.popitem(last=False)
+                self._rated.discard(self._asked.popitem(last=False)[0])
         return text, render_sources(answer, self.documents)
 
     def rate(
@@ -446,27 +447,23 @@ class WebChat:
         text = message_text(message.get("content")).strip()
         if message.get("role") != "assistant" or text.startswith(ERROR_MARK.strip()):
             return False, "Only answers can be rated."
-        asked = self._known_asked().get(text)
+        # Only an answer this chat gave (since it started) is rated, once: the
+        # record is the server's own (its answer, the turns it read), never
+        # what a client sends, and a forged message costs no search.
+        with self._lock:
+            asked = self._asked.get(text)
+            if asked is None:
+                return False, "This answer can no longer be rated: it was not given since the chat last started."
+            if text in self._rated:
+                return False, "This answer has already been rated."
+            self._rated.add(text)
         try:
-            if asked is None:  # asked before a restart: ask again to recover the passages
-                asked = self._ask_again(history[:position], doc_ids, years)
             record = feedback_record(asked.answer, liked, history=asked.history, filters=asked.filters)
             append_feedback(self.settings.feedback_path, record)
-        except EmnqaError as exc:
-            log.error("cannot rate message %s: %s", position, exc)
-            return False, "Sorry, this rating could not be saved."
         except OSError as exc:
             log.error("cannot write feedback to %s: %s", self.settings.feedback_path, exc)
             return False, "Sorry, this rating could not be saved."
         return True, "Thank you: your rating was saved."
-
-    def _ask_again(self, before: list, doc_ids, years) -> Asked:
-        turns = conversation(before, self._known())
-        if not turns or turns[-1]["role"] != "user":
-            raise InvalidQuery("no question precedes this answer")
-        question, earlier = turns[-1]["content"], turns[:-1]
-        answer = self.assistant.ask(question, earlier or None, filters=make_filters(doc_ids, years))
-        return Asked(answer, tuple(earlier), {"doc_ids": list(doc_ids or []), "years": list(years or [])})
 
     def _known_asked(self) -> dict[str, Asked]:
         with self._lock:

@@ -24,15 +24,33 @@ from ..types import Answer
 
 # One process serves the chat; its worker threads append one line at a time.
 _LOCK = threading.Lock()
+# A line holds one answer with its passages (a few tens of KB); the file is
+# not let grow past MAX_FILE_BYTES: move it aside to collect more.
+MAX_LINE_BYTES = 1_000_000
+MAX_FILE_BYTES = 50_000_000
 
 
-def append_feedback(path: Path | str, record: Mapping[str, Any]) -> None:
+def append_feedback(path: Path | str, record: Mapping[str, Any], max_file_bytes: int = MAX_FILE_BYTES) -> None:
     """Append `record` as one JSON line, creating the file and its folder on
-    demand. Raises OSError when the file cannot be written."""
+    demand. Raises OSError when the file cannot be written, when the line is
+    over MAX_LINE_BYTES, or when it would take the file past `max_file_bytes`.
+
+    >>> import tempfile
+    >>> append_feedback(Path(tempfile.mkdtemp()) / "f.jsonl", {"q": "x" * 100}, max_file_bytes=50)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    OSError: the feedback file ... is full (50 bytes at most); move it aside to collect more ratings
+    """
     path = Path(path)
     line = json.dumps(record, ensure_ascii=False) + "\n"
+    size = len(line.encode("utf-8"))
+    if size > MAX_LINE_BYTES:
+        raise OSError(f"a feedback line of {size:,} bytes is over the limit of {MAX_LINE_BYTES:,}; not saved")
     with _LOCK:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if (path.stat().st_size if path.exists() else 0) + size > max_file_bytes:
+            raise OSError(f"the feedback file {path} is full ({max_file_bytes:,} bytes at most); "
+                          "move it aside to collect more ratings")
         with path.open("a", encoding="utf-8") as out:
             out.write(line)
 
