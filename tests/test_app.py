@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -97,6 +98,18 @@ def test_an_uncovered_question_says_not_covered_with_related_passages(client):
     answer, panel = client.predict("What is the capital of Japan?", api_name="/chat")
     assert answer.startswith("**Not covered.**")
     assert 'class="emnqa-not-covered"' in panel and 'class="emnqa-passage"' in panel
+
+
+@pytest.mark.model
+def test_file_uploads_are_refused(chat):
+    """Issue 17: anyone could upload files of any size; the chat takes none."""
+    body = b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n\r\n" + b"x" * 1000 + b"\r\n--b--\r\n"
+    for path in ("gradio_api/upload", "gradio_api/upload?upload_id=abc", "upload"):
+        request = urllib.request.Request(chat[0] + path, data=body, method="POST",
+                                         headers={"Content-Type": "multipart/form-data; boundary=b"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 403 and b"takes no files" in refused.value.read()
 
 
 @pytest.mark.model

@@ -602,6 +602,24 @@ class ContentSecurityPolicy:
         return await self.app(scope, receive, send_with_policy)
 
 
+class RefuseUploads:
+    """ASGI middleware refusing Gradio's file upload route: the chat takes no
+    files, and uploads were stored with no size limit, from any origin, and
+    kept across restarts (issue 17). The body is never read."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith("/upload"):
+            body = b'{"error": "This chat takes no files."}'
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        return await self.app(scope, receive, send)
+
+
 def launch(demo, settings: Settings, *, block: bool = True):
     """Queue and start `demo` on settings.host:settings.port: never a share
     link, no analytics, the CSP on every response, auth when configured."""
@@ -628,7 +646,7 @@ def launch(demo, settings: Settings, *, block: bool = True):
         footer_links=["api", "settings"],
         theme=theme,
         css=CSS,
-        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
+        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy), Middleware(RefuseUploads)]},
     )
 
 
