@@ -113,6 +113,18 @@ def test_file_uploads_are_refused(chat):
 
 
 @pytest.mark.model
+def test_a_request_naming_another_host_is_refused(chat):
+    """Issue 17: any Host header was accepted (DNS rebinding changed /config's root)."""
+    for host, status in (("evil.example", 400), ("localhost", 200), ("127.0.0.1", 200)):
+        request = urllib.request.Request(chat[0] + "config", headers={"Host": host})
+        try:
+            code = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as refused:
+            code = refused.code
+        assert code == status, host
+
+
+@pytest.mark.model
 def test_every_page_sends_the_content_security_policy(chat):
     with urllib.request.urlopen(chat[0], timeout=5) as response:
         policy = response.headers["Content-Security-Policy"]

@@ -69,6 +69,10 @@ class Settings:
     # The web chat (app.py, `emnqa serve`).
     host: str = "127.0.0.1"
     port: int = 7860
+    # Host names the chat answers to (comma-separated): a request naming any
+    # other (DNS rebinding) is refused. Empty: the bind address and localhost;
+    # when it listens on all interfaces (0.0.0.0), any name, with a warning.
+    allowed_hosts: str = ""
     # Both set: the page and its API ask for this user name and password.
     auth_user: str = ""
     auth_password: str = field(default="", repr=False)

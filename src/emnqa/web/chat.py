@@ -620,11 +620,34 @@ class RefuseUploads:
         return await self.app(scope, receive, send)
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+_ALL_INTERFACES = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host header values the chat answers (starlette's TrustedHostMiddleware).
+
+    >>> allowed_hosts(Settings(host="127.0.0.1"))
+    ['127.0.0.1', 'localhost', '::1', '[::1]']
+    >>> allowed_hosts(Settings(host="0.0.0.0", allowed_hosts="emnqa.example.be, 10.0.0.5"))
+    ['emnqa.example.be', '10.0.0.5']
+    >>> allowed_hosts(Settings(host="0.0.0.0"))
+    ['*']
+    """
+    named = [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()]
+    if named:
+        return named
+    if settings.host in _ALL_INTERFACES:
+        return ["*"]
+    return list(dict.fromkeys([settings.host, *_LOOPBACK]))
+
+
 def launch(demo, settings: Settings, *, block: bool = True):
     """Queue and start `demo` on settings.host:settings.port: never a share
     link, no analytics, the CSP on every response, auth when configured."""
     import gradio as gr
     from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     auth = auth_pair(settings)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_max_size)
@@ -646,7 +669,8 @@ def launch(demo, settings: Settings, *, block: bool = True):
         footer_links=["api", "settings"],
         theme=theme,
         css=CSS,
-        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy), Middleware(RefuseUploads)]},
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings)),
+                                   Middleware(ContentSecurityPolicy), Middleware(RefuseUploads)]},
     )
 
 
@@ -669,5 +693,7 @@ def serve(settings: Settings, *, say: Callable[[str], None] | None = None, block
     demo = build_demo(assistant, settings)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         say(f"warning: listening on {settings.host} without a password; set EMNQA_AUTH_USER and EMNQA_AUTH_PASSWORD.")
+    if allowed_hosts(settings) == ["*"]:
+        say("warning: any host name is answered; set EMNQA_ALLOWED_HOSTS to the names clients use.")
     say(f"The chat is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it).")
     return launch(demo, settings, block=block)
