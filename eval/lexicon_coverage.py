@@ -37,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         texts = []
         for q in questions:
             if q.lang == lang:
-                texts += [t["content"] if isinstance(t, dict) else t.content for t in q.history
-                          if (t["role"] if isinstance(t, dict) else t.role) == "user"]
+                texts += [t.content for t in q.history if t.role == "user"]
                 texts.append(q.question)
         found = names = 0
         missed: collections.Counter[str] = collections.Counter()

@@ -62,8 +62,8 @@ def main() -> int:
     # what the trade lets fall is only what it was documented for.
     english = part["answers"].get("groups", {}).get("lang", {}).get("en", {})
     if args.trade and english:
-        new["answers"]["english"] = {k: down(english[k] - 1 / max(1, english.get("unanswerable_n" if k == "abstention_recall" else "n", 1)))
-                                     for k in args.trade}
+        counts = {k: english["unanswerable_n"] if k == "abstention_recall" else english["n"] for k in args.trade}
+        new["answers"]["english"] = {k: down(english[k] - 1 / max(1, counts[k])) for k in args.trade}
     measured = {
         "modes": {m: {k: round(modes[m]["single_turn"][k], 4) for k in ks} for m, ks in MODES.items() if m in modes},
         "answers": {k: round(answers[k], 4) for k in ANSWER_FLOORS + ANSWER_CEILINGS + ("aurc",) if k in answers},

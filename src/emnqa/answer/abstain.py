@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..config import ComposeParams
-from ..language.messages import MESSAGES, message
+from ..language.messages import message
 from ..query.places import names_place, places_in
 from ..retrieve.lexical import terms
 from ..text.spans import SUPERSCRIPT_DIGITS
@@ -201,8 +201,6 @@ def decide(
     return Verdict(bool(reasons), reasons)
 
 
-
-
 def explain(reason: str, language: str = "en") -> str:
     """A reason in a reader's words, in the reader's language.
 
@@ -212,8 +210,7 @@ def explain(reason: str, language: str = "en") -> str:
     'le passage le plus proche ne donne aucun chiffre'
     """
     name, _, detail = reason.partition(": ")
-    key = f"reason.{name}"
-    return (message(language, key) if key in MESSAGES["en"] else name).format(detail=detail)
+    return message(language, f"reason.{name}", default=name).format(detail=detail)
 
 
 def _place_kind(code: str) -> str:

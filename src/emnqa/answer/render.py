@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..types import Answer, Citation, Evidence, Passage
-from ..language.messages import MESSAGES, message
+from ..language.messages import message
 from .cues import short_answer
 
 NOT_COVERED = message("en", "not_covered")
@@ -49,7 +49,7 @@ def compose_answer(
     if short is not None:
         lines = [f"**{_inline(citations[0].quote[short[0] : short[1]])}** [{citations[0].n}]", ""]
     else:
-        lines = [message(language, f"lead.{qtype}") if f"lead.{qtype}" in _KEYS else message(language, "lead.other"), ""]
+        lines = [message(language, f"lead.{qtype}", default=message(language, "lead.other")), ""]
     for c in citations:
         lines += [f"> {_shown(c.quote, c.passage)} [{c.n}]", ""]
     lines += [f"**{message(language, 'sources')}**", ""]
@@ -59,9 +59,6 @@ def compose_answer(
         lines += [f"  - “{_inline(c.quote)}”" for c in cited]
     lines.append("")
     return Answer(question, interpreted_query, "\n".join(lines).rstrip() + "\n", False, tuple(citations), tuple(passages), qtype)
-
-
-_KEYS = frozenset(MESSAGES["en"])
 
 
 def _once(evidence: Sequence[Evidence]) -> list[Evidence]:

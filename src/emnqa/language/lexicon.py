@@ -8,8 +8,8 @@ matches "demandes d'asile", "asielaanvraag" matches "asielaanvragen".
 
 >>> rows = [Entry("fr", "demande d'asile", ("asylum application",), "term", "domain")]
 >>> lexicon = TrilingualLexicon.of(rows)
->>> [e.english for e in lexicon.lookup("fr", tokens("fr", "demandes d'asile"))]
-[('asylum application',)]
+>>> lexicon.lookup("fr", tokens("fr", "demandes d'asile")).english
+('asylum application',)
 """
 
 from __future__ import annotations
@@ -143,15 +143,15 @@ class TrilingualLexicon:
     def of(cls, entries: Iterable[Entry]) -> "TrilingualLexicon":
         return cls(list(entries))
 
-    def lookup(self, lang: str, words: Sequence[Token]) -> list[Entry]:
+    def lookup(self, lang: str, words: Sequence[Token]) -> Entry | None:
         """The row whose term is `words`, as written first, then lemmatised,
-        then without accents; [] if none."""
+        then without accents; None if none."""
         if (entry := self._exact.get((lang, tuple(t.lower for t in words)))) is not None:
-            return [entry]
+            return entry
         for form in FORMS[1:]:
             if (entry := self._keys.get((lang, tuple(t.form(form) for t in words)))) is not None:
-                return [entry]
-        return []
+                return entry
+        return None
 
     def knows(self, lang: str, word: str) -> Entry | None:
         """The row of a single word (any form), for splitting compounds."""

@@ -33,7 +33,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "other_passages": "Other retrieved passages",
         "no_passage": "No passage matches this question.",
         "why": "Why:",
-        "quotes_in_english": "",
         "reason.no_evidence": "no passage has a sentence that answers",
         "reason.other_place": "the closest passage is about another country or region",
         "reason.swapped_place": "the quotes found are about another country or region",
@@ -65,7 +64,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "other_passages": "Autres passages trouvés",
         "no_passage": "Aucun passage ne correspond à cette question.",
         "why": "Pourquoi :",
-        "quotes_in_english": "Les citations sont en anglais, la langue des documents.",
         "reason.no_evidence": "aucun passage n'a de phrase qui réponde",
         "reason.other_place": "le passage le plus proche porte sur un autre pays ou une autre région",
         "reason.swapped_place": "les citations trouvées portent sur un autre pays ou une autre région",
@@ -97,7 +95,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "other_passages": "Andere gevonden passages",
         "no_passage": "Geen passage past bij deze vraag.",
         "why": "Waarom:",
-        "quotes_in_english": "De citaten zijn in het Engels, de taal van de documenten.",
         "reason.no_evidence": "geen enkele passage heeft een zin die antwoordt",
         "reason.other_place": "de dichtstbijzijnde passage gaat over een ander land of gewest",
         "reason.swapped_place": "de gevonden citaten gaan over een ander land of gewest",
@@ -112,6 +109,16 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def message(language: str, key: str) -> str:
-    """The text of `key` in `language` (English for a language without a catalogue)."""
+def message(language: str, key: str, default: str | None = None) -> str:
+    """The text of `key` in `language` (English for a language without a
+    catalogue); `default` for a key the catalogue does not have (KeyError
+    without one).
+
+    >>> message("nl", "lead.nothing", default=message("nl", "lead.other"))
+    'Volgens de documenten van EMN Belgium:'
+    """
+    if key not in MESSAGES["en"]:
+        if default is None:
+            raise KeyError(key)
+        return default
     return MESSAGES.get(language, MESSAGES["en"]).get(key) or MESSAGES["en"][key]

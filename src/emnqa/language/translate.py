@@ -95,9 +95,9 @@ def translate_question(text: str, language: str, lexicon: TrilingualLexicon) -> 
 
 def _longest(lexicon: TrilingualLexicon, language: str, words: Sequence[Token], start: int) -> tuple[Entry | None, int]:
     for width in range(min(lexicon.longest, len(words) - start), 0, -1):
-        entries = lexicon.lookup(language, words[start : start + width])
-        if entries:
-            return entries[0], width
+        entry = lexicon.lookup(language, words[start : start + width])
+        if entry is not None:
+            return entry, width
     return None, 0
 
 
@@ -120,10 +120,11 @@ def _compound(lexicon: TrilingualLexicon, language: str, word: Token) -> tuple[E
         if right is None or right.kind in _NOT_CONTENT:
             continue
         for link in _LINKS:
-            if link and not head.endswith(link):
+            stem = head[: len(head) - len(link)]
+            if not head.endswith(link) or len(stem) < 3:
                 continue
-            left = lexicon.knows(language, head[: len(head) - len(link)] if link else head)
-            if left is not None and left.kind not in _NOT_CONTENT and len(head) - len(link) >= 3:
+            left = lexicon.knows(language, stem)
+            if left is not None and left.kind not in _NOT_CONTENT:
                 return left, right
     return None
 

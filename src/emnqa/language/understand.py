@@ -16,10 +16,9 @@ documents) and pass as they are.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import threading
 
 from ..config import HISTORY_WINDOW
 from ..types import Answer, Turn

@@ -51,8 +51,6 @@ EXAMPLES = (
     "How many voluntary returns were facilitated in 2024?",
     "What is the Reception Crisis?",
 )
-INTERPRETED = "Interpreted as:"
-NOT_COVERED_BADGE = "**Not covered.**"  # the chat marks an abstention with this before answer.render.NOT_COVERED
 # Replies that are not answers start with this mark; they are left out of the
 # conversation a follow-up is read against, and cannot be rated.
 ERROR_MARK = "⚠️ "
@@ -220,14 +218,13 @@ def render_answer(answer: Answer) -> str:
     words."""
     lines = []
     language = answer.language
-    interpreted = INTERPRETED if language == "en" else reply_text(language, "interpreted")
+    interpreted = reply_text(language, "interpreted")
     if _differs(answer.interpreted_query, answer.question) and interpreted not in answer.text:
         lines += [f"_{interpreted} {escape_markdown(answer.interpreted_query)}_", ""]
     # The sources live in the side panel, with the quotes highlighted in
     # their passages: the bubble keeps the answer and its quotes.
     body = safe_markdown(answer.text.split(f"\n**{reply_text(language, 'sources')}**", 1)[0].strip())
-    badge = NOT_COVERED_BADGE if language == "en" else f"**{reply_text(language, 'badge')}**"
-    lines.append(f"{badge} {body}" if answer.abstained else body)
+    lines.append(f"**{reply_text(language, 'badge')}** {body}" if answer.abstained else body)
     if answer.abstained and answer.abstain_reasons and "language" not in answer.abstain_reasons:
         why = "; ".join(explain(r, language) for r in answer.abstain_reasons)
         lines += ["", f"_{reply_text(language, 'why')} {escape_markdown(why)}._"]
@@ -431,10 +428,7 @@ class WebChat:
                 self._rated.discard(self._asked.popitem(last=False)[0])
         return text, render_sources(answer, self.documents)
 
-    def rate(
-        self, history: list, index: int | Sequence[int], liked: bool | str,
-        doc_ids: list[str] | None = None, years: list[str] | None = None,
-    ) -> tuple[bool, str]:
+    def rate(self, history: list, index: int | Sequence[int], liked: bool | str) -> tuple[bool, str]:
         """Append a rating of the answer at `index` of the chat to the
         feedback file. Returns (saved, a sentence for the user)."""
         if liked is not True and liked is not False:
@@ -548,15 +542,15 @@ def build_demo(assistant, settings: Settings | None = None):
             with gr.Column(scale=2, min_width=320):
                 sources.render()
 
-        def on_like(history: list, doc_ids: list, years: list, data: gr.LikeData) -> None:
-            saved, note = chat.rate(history, data.index, data.liked, doc_ids, years)
+        def on_like(history: list, data: gr.LikeData) -> None:
+            saved, note = chat.rate(history, data.index, data.liked)
             if note:
                 (gr.Info if saved else gr.Warning)(note)
 
         # Gradio finds the LikeData argument by its annotation, which
         # `from __future__ import annotations` leaves as an unresolvable string.
         on_like.__annotations__["data"] = gr.LikeData
-        chatbot.like(on_like, [chatbot, doc_filter, year_filter], None, api_visibility="undocumented")
+        chatbot.like(on_like, [chatbot], None, api_visibility="undocumented")
     return demo
 
 
