@@ -42,6 +42,8 @@ def main() -> int:
     parser.add_argument("--trade", action="append", default=[], metavar="METRIC",
                         help="write even though METRIC's floor falls: a trade documented in eval/README.md and in "
                         "floors.json's since_measured (the English floor of that metric then guards English alone)")
+    parser.add_argument("--tighten-only", action="store_true",
+                        help="write the floors that rise and the ceilings that fall; one the run would loosen keeps its old value")
     args = parser.parse_args()
     data = json.loads((args.run / "results.json").read_text(encoding="utf-8"))
     part = data["splits"][args.split]
@@ -72,8 +74,26 @@ def main() -> int:
     path = EVAL / "floors.json"
     old = json.loads(path.read_text(encoding="utf-8"))
     version = json.loads((EVAL / "splits.json").read_text(encoding="utf-8")).get(args.split, {}).get("version")
+    same = old.get("split") == args.split and old.get("split_version") == version
+    if args.tighten_only and same:
+        for m, ks in new["modes"].items():
+            for k in ks:
+                ks[k] = max(ks[k], old["modes"].get(m, {}).get(k, 0))
+        for k in new["answers"]["floors"]:
+            new["answers"]["floors"][k] = max(new["answers"]["floors"][k], old["answers"]["floors"].get(k, 0))
+        for k in new["answers"]["ceilings"]:
+            new["answers"]["ceilings"][k] = min(new["answers"]["ceilings"][k], old["answers"]["ceilings"].get(k, 1))
+        # A retriever the run did not measure (`--mode assistant`) keeps its floors and figures.
+        for m, ks in old["modes"].items():
+            new["modes"].setdefault(m, ks)
+            measured["modes"].setdefault(m, old.get("measured", {}).get("modes", {}).get(m, {}))
+        # The English floors of earlier trades stay, raised where English rose.
+        for k, floor in old["answers"].get("english", {}).items():
+            count = english.get("unanswerable_n" if k == "abstention_recall" else "n", 0)
+            measured_floor = down(english[k] - 1 / count) if english and count else 0.0
+            new["answers"].setdefault("english", {})[k] = max(floor, measured_floor)
     looser = []
-    if old.get("split") == args.split and old.get("split_version") == version:
+    if same:
         looser += [f"{m} {k}" for m, ks in new["modes"].items() for k, v in ks.items() if v < old["modes"].get(m, {}).get(k, 0)]
         looser += [k for k, v in new["answers"]["floors"].items() if v < old["answers"]["floors"].get(k, 0) and k not in args.trade]
         looser += [k for k, v in new["answers"]["ceilings"].items() if v > old["answers"]["ceilings"].get(k, 1)]

@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -32,8 +33,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(ROOT / "src"))
 
 from emnqa.answer.abstain import decide  # noqa: E402
-from emnqa.answer.confidence import CARD_PATH, CATEGORICAL, FEATURES, MODEL_PATH, calibrated, features  # noqa: E402
-from emnqa.answer.select import choose_evidence  # noqa: E402
+from emnqa.answer.confidence import CARD_PATH, CATEGORICAL, FEATURES, MODEL_PATH, Confidence, calibrated, features  # noqa: E402
+from emnqa.answer.select import choose_both  # noqa: E402
 from emnqa.assistant import Assistant  # noqa: E402
 from emnqa.config import Settings  # noqa: E402
 from emnqa.evaluation.questions import contains_gold  # noqa: E402
@@ -48,8 +49,9 @@ def collect(assistant: Assistant, questions) -> dict:
     rows, labels, answerable, ruled = [], [], [], []
     for q in questions:
         query, found, sources = assistant.read(q.question, q.history)
-        evidence = choose_evidence(query, sources, assistant.facts, assistant.params)
-        verdict = decide(query, evidence, assistant.facts, assistant.params)
+        # As the assistant answers: its lead (the lead ranker's), the rules judging both leads.
+        evidence, hand = choose_both(query, sources, assistant.facts, assistant.params, assistant.scorer and assistant.scorer.rescore)
+        verdict = decide(query, evidence, assistant.facts, assistant.params, hand=hand)
         rows.append(features(query, evidence, found, verdict, assistant.facts))
         shown = assistant.compose(query, found, evidence, Verdict(not evidence))
         first = shown.citations[0].quote if shown.citations else ""
@@ -129,7 +131,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     eval_dir = ROOT / "eval"
-    assistant = Assistant(Settings.from_env(abstention="rules"))
+    # The model being fitted need not load (it may have been fitted on other features).
+    with mock.patch.object(Confidence, "load", classmethod(lambda cls, *a, **k: None)):
+        assistant = Assistant(Settings.from_env(abstention="rules"))
     data = {name: collect(assistant, load_splits([name], eval_dir)) for name in ("train", "dev")}
     booster, rounds = fit(data["train"], data["dev"])
     raw = {name: booster.predict(d["X"], num_iteration=rounds, raw_score=True) for name, d in data.items()}

@@ -23,9 +23,10 @@ from .answer.abstain import decide
 from .answer.confidence import Confidence, features
 from .answer.extend import with_item_dates, with_notes, with_table_headers
 from .answer.facts import CorpusFacts
+from .answer.lead import LeadRanker, learned_lead
 from .answer.reader import ReaderScorer
 from .answer.render import compose_answer
-from .answer.select import choose_evidence
+from .answer.select import choose_both
 from .answer.years import passages_naming
 from .config import ComposeParams, SearchParams, Settings
 from .ingest.footnotes import Footnotes
@@ -56,28 +57,27 @@ class Assistant:
         index: ChunkIndex | None = None,
         search_params: SearchParams = SearchParams(),
         rerank_model: RerankModel | None = None,
-        scorer: ReaderScorer | None = None,
+        scorer: ReaderScorer | LeadRanker | None = None,
         trilingual: TrilingualLexicon | None = None,
     ):
         if trilingual is None:
             warm_up()  # the shipped lexicon and the language identifier, read in the background meanwhile
         self.settings = settings or Settings.from_env(index_dir=index_path)
-        if index is None or embedder is None:
-            index, embedder = open_index(self.settings, embedder)
-        self.index = index
+        self.index, embedder = (index, embedder) if index is not None and embedder is not None else open_index(self.settings, embedder)
+        index = self.index
         self.retriever = HybridRetriever.over(index, embedder, self.settings.top_k)
         lexicon = with_synonyms(mine_lexicon(c.text for c in index.chunks))
         self.names = NameLookup(lexicon, index.chunks)
-        self.passages = PassageSearch(index, self.retriever, lexicon, self.names, search_params, rerank_model)
-        self.params = params
-        self.years = {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
+        matcher, lead = learned_lead(self.settings, index)  # the learned lead (answer.lead); EMNQA_LEAD=hand: none
+        self.passages = PassageSearch(index, self.retriever, lexicon, self.names, search_params, rerank_model, matcher)
+        self.params, self.years = params, {doc_id: str(d.get("year", "")) for doc_id, d in index.documents.items()}
         self.footnotes = Footnotes(index.chunks)
         # What the answering stage knows of the corpus; `abstain_off`: rules switched off (`eval --ablate`).
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
-        # The answer reader, which picks the lead quote (Settings.reader; None when off).
-        self.scorer = scorer if scorer is not None else ReaderScorer.from_settings(self.settings)
+        # What picks the lead quote: the answer reader when Settings.reader is on, else the lead ranker.
+        self.scorer = scorer or ReaderScorer.from_settings(self.settings) or lead
         self.trilingual = trilingual  # French and Dutch questions' lexicon; None: the shipped one (emnqa.language)
 
     def ask(
@@ -89,8 +89,8 @@ class Assistant:
         if not understood.supported:  # one sentence saying which languages are answered
             return replace(understood.declined(), latency_ms=(time.perf_counter() - started) * 1000)
         query, found, sources = self._read(understood, k, filters)
-        evidence = choose_evidence(query, sources, self.facts, self.params, self.scorer and self.scorer.rescore)
-        verdict = decide(query, evidence, self.facts, self.params, self.abstain_off)
+        evidence, hand = choose_both(query, sources, self.facts, self.params, self.scorer and self.scorer.rescore)
+        verdict = decide(query, evidence, self.facts, self.params, self.abstain_off, hand)  # the rules judge both leads
         # The calibrated probability that the first quote answers; with
         # Settings.abstention "learned", an answer below its threshold is declined too.
         confidence = self.confidence.probability(features(query, evidence, found, verdict, self.facts))
@@ -117,13 +117,13 @@ class Assistant:
 
     def _read(self, understood: Understood, k: int | None, filters: Filters | None) -> tuple[Query, list[Passage], list[Passage]]:
         interpreted = self._interpreted(understood)
-        # Read once, in English: every stage below reads its fields.
+        matching = self.passages.start_matching(interpreted)  # the answer matcher's vector, computed meanwhile
         query = read_question(understood.question, interpreted, self.names, understood.language)
         found = self.passages.search(query, k or self.settings.top_k, filters)
         sources = passages_naming(query.years, found, self.facts, self.params.passages)
         if query.qtype == "definition" and self.passages.params.glossary and found and self.passages.is_named_box(interpreted, found[0]):
             sources = found[:1]  # the report's own definition of the term asked about
-        return query, found, self.passages.with_cosines(interpreted, sources[: self.params.passages])
+        return query, found, self.passages.with_cosines(interpreted, sources[: self.params.passages], matching)
 
     def interpret(self, question: str, history: Sequence[Turn | dict] | None = None) -> str:
         """The question in English, made self-contained from the conversation before it."""

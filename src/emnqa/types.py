@@ -221,11 +221,13 @@ class Query:
 class Sentence:
     """A quotable sentence of a passage: its span in the passage's text and
     its cosine to the question (the better of the question's and its
-    rewording's)."""
+    rewording's); `match`, the answer matcher's cosine (the question read by
+    the encoder fine-tuned to point at answering sentences; None without it)."""
 
     start: int
     end: int
     cosine: float = 0.0
+    match: float | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,7 @@ class Evidence:
     coverage: float
     similarity: float = 0.0
     cue: float = 0.0
+    match: float | None = None  # the answer matcher's cosine (Sentence.match)
 
     @property
     def text(self) -> str:

@@ -5,7 +5,8 @@ EMNQA_ABSTENTION=learned, below a threshold chosen on dev (the best net
 among those that, with the questions the rules decline, decline no more
 than 3% of dev's answerable questions) the answer is "not covered" too. Each abstention rule that fires is one of its features, beside the
 evidence's scores, the passages' retrieval scores, the question's type and
-how much of its wording the corpus knows. The rules still decide as well:
+how much of its wording the corpus knows, and the answer matcher's cosine
+of the first quote. The rules still decide as well:
 fitted on train and measured out of fold, the classifier alone declined far
 fewer unanswerable questions than the rules at the same false abstention
 (eval/README.md, "Learned confidence").
@@ -35,7 +36,7 @@ MODEL_PATH = Path(__file__).with_name("confidence.txt")
 CARD_PATH = Path(__file__).with_name("confidence.json")
 
 FEATURES = (
-    "evidence", "top_score", "second_score", "score_margin", "top_cosine", "top_coverage", "top_cue",
+    "evidence", "top_score", "second_score", "score_margin", "top_cosine", "top_match", "top_coverage", "top_cue",
     "quotes", "quote_passage_rank", "passage1_score", "passage_gap", "passages",
     "years_asked", "question_words", "known_share", "follow_up", "gives_amount",
     *(f"rule_{name}" for name in RULES),
@@ -67,6 +68,7 @@ def features(query: Query, evidence: Sequence[Evidence], found: Sequence[Passage
         scores[1] if len(scores) > 1 else 0.0,
         scores[0] - scores[1] if len(scores) > 1 else scores[0] if scores else 0.0,
         best.similarity if best else 0.0,
+        (best.similarity if best.match is None else best.match) if best else 0.0,
         best.coverage if best else 0.0,
         best.cue if best else 0.0,
         float(len(evidence)),

@@ -19,7 +19,6 @@ blend's weight and the candidates read were chosen on dev. Off by default
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -195,20 +194,10 @@ def load_reader(backend: str, cache_dir: Path, path: Path | str = READER_PATH, s
         raise ModelUnavailable(f"No answer reader at {path}. {_FIT_HINT}")
     if backend == "torch":
         return TorchReader.load(path)
-    from ..store.onnx_encoder import _say, prepared_graph, quantize_int8
+    from ..store.onnx_encoder import tuned_graph
 
-    graph = prepared_graph(
-        _graph_dir(cache_dir, path), backend, lambda out: export_reader(path, out), quantize_int8, say or _say, "the answer reader"
-    )
+    graph = tuned_graph(path, backend, cache_dir, lambda out: export_reader(path, out), "answer-reader", EXPORT_VERSION, "the answer reader", say)
     return OnnxReader(graph, base_model_path() / "tokenizer.json")
-
-
-def _graph_dir(cache_dir: Path, path: Path) -> Path:
-    """Where the graphs of the reader at `path` are kept: named by a digest of
-    its weights and of this exporter, so a refitted reader is exported anew."""
-    digest = hashlib.sha256(f"reader-export-v{EXPORT_VERSION}\n".encode())
-    digest.update(path.read_bytes())
-    return Path(cache_dir) / "onnx" / f"answer-reader-{digest.hexdigest()[:12]}"
 
 
 def export_reader(path: Path, out: Path) -> None:
@@ -251,6 +240,8 @@ class ReaderScorer:
     other candidate keeps its hand score, so what else is quoted beside the
     lead is decided as before; otherwise every read candidate takes its
     blend as its score (the others their scaled hand score)."""
+
+    name = "reader"  # `emnqa eval --ablate` lists it as model:reader
 
     def __init__(self, reader: Reader, weight: float, limit: int = 16, lead_only: bool = True):
         if not 0.0 <= weight <= 1.0:

@@ -44,14 +44,28 @@ def choose_evidence(
     rescore: Rescore | None = None,
 ) -> list[Evidence]:
     """The answering stage's selection: the candidates (`candidates`),
-    scored again by `rescore` when given (the answer reader), and, of those
-    a question naming a year admits (sentences near that year,
-    ComposeParams.year_window), the quotes."""
-    admits = year_test(query.years, facts, params.year_window) if params.year_filter else None
+    scored again by `rescore` when given (the lead ranker or the answer
+    reader), and, of those a question naming a year admits (sentences near
+    that year, ComposeParams.year_window), the quotes."""
+    return choose_both(query, passages, facts, params, rescore)[0]
+
+
+def choose_both(
+    query: Query,
+    passages: Sequence[Passage],
+    facts: CorpusFacts,
+    params: ComposeParams = ComposeParams(),
+    rescore: Rescore | None = None,
+) -> tuple[list[Evidence], list[Evidence]]:
+    """The quotes as `choose_evidence` chooses them, and those the
+    hand-written score alone chooses (the same list without `rescore`): the
+    abstention rules judge both."""
+    admits = _remembered(year_test(query.years, facts, params.year_window)) if params.year_filter else None
     found = candidates(query, passages, facts, params)
-    if rescore is not None:
-        found = rescore(query, found, admits)
-    return pick(found, query.qtype, _terms, params, admits)
+    hand = pick(found, query.qtype, _terms, params, admits)
+    if rescore is None:
+        return hand, hand
+    return pick(rescore(query, found, admits), query.qtype, _terms, params, admits), hand
 
 
 def candidates(
@@ -165,7 +179,7 @@ def score_sentences(
                 score *= params.short_penalty
             if label:
                 score *= params.label_penalty
-            candidates.append(Evidence(hit, s.start, s.end, score, coverage, s.cosine, found))
+            candidates.append(Evidence(hit, s.start, s.end, score, coverage, s.cosine, found, s.match))
     return candidates
 
 
@@ -200,6 +214,22 @@ def _choose(
     if params.list_items:
         chosen = with_items(chosen, params.list_items)
     return chosen
+
+
+def _remembered(admits: Callable[[Evidence], bool] | None) -> Callable[[Evidence], bool] | None:
+    """`admits`, asked once per sentence (by passage and span): the year test
+    reads the sentence's surroundings, and both the rescorer and `pick` ask."""
+    if admits is None:
+        return None
+    seen: dict[tuple, bool] = {}
+
+    def remembered(e: Evidence) -> bool:
+        key = (e.passage.chunk_ids, e.start, e.end)
+        if key not in seen:
+            seen[key] = admits(e)
+        return seen[key]
+
+    return remembered
 
 
 def _following(candidates: list[Evidence]) -> dict[int, Evidence]:

@@ -75,7 +75,8 @@ def ablate(assistant, questions: Sequence[Question], say: Callable[[str], None] 
     variants += [(f"extension:{name}", {"params": replace(base_params, **{name: value})})
                  for name, value in EXTENSIONS.items()]
     if base_scorer is not None:
-        variants.append(("model:reader", {"scorer": None}))  # the hand-written sentence score alone
+        # the hand-written sentence score alone, without the reader or the lead ranker
+        variants.append((f"model:{getattr(base_scorer, 'name', 'reader')}", {"scorer": None}))
     results: list[Ablation] = []
     split_of = {q.id: q.split or "-" for q in questions}
     try:

