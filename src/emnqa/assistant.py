@@ -63,8 +63,9 @@ class Assistant:
         if trilingual is None:
             warm_up()  # the shipped lexicon and the language identifier, read in the background meanwhile
         self.settings = settings or Settings.from_env(index_dir=index_path)
-        self.index, embedder = (index, embedder) if index is not None and embedder is not None else open_index(self.settings, embedder)
-        index = self.index
+        if index is None or embedder is None:
+            index, embedder = open_index(self.settings, embedder)
+        self.index = index
         self.retriever = HybridRetriever.over(index, embedder, self.settings.top_k)
         lexicon = with_synonyms(mine_lexicon(c.text for c in index.chunks))
         self.names = NameLookup(lexicon, index.chunks)
@@ -76,8 +77,7 @@ class Assistant:
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
-        # What picks the lead quote: the answer reader when Settings.reader is on, else the lead ranker.
-        self.scorer = scorer or ReaderScorer.from_settings(self.settings) or lead
+        self.scorer = scorer or ReaderScorer.from_settings(self.settings) or lead  # picks the lead quote: reader, else lead ranker
         self.trilingual = trilingual  # French and Dutch questions' lexicon; None: the shipped one (emnqa.language)
 
     def ask(

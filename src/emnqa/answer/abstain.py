@@ -207,7 +207,7 @@ def decide(
     if not evidence:
         return Verdict(True, ("no_evidence",))
     judged = [(evidence, RULES)]
-    if hand and list(hand) != list(evidence):
+    if hand is not None and hand is not evidence:  # choose_both returns one list twice without a learned lead
         judged.append((hand, {name: RULES[name] for name in FIGURE_RULES}))
     reasons = tuple(dict.fromkeys(
         reason for chosen, rules in judged for name, rule in rules.items() if name not in off

@@ -132,14 +132,13 @@ def scored_sentences(
     cosine counts), the sentences located in the passage's text. `match`,
     the answer matcher's vector of the question, gives each its
     Sentence.match."""
-    spans = sentence_spans(passage, chunks, rows)
-    picked = vectors[[row for _, _, row in spans]] if spans else np.zeros((0, query.shape[0]), dtype=np.float32)
-    cosines = (picked @ query).max(axis=1) if spans else []
-    matches = picked @ match if match is not None and spans else [None] * len(spans)
-    sentences = [
-        Sentence(a, b, float(c), None if m is None else float(m)) for (a, b, _), c, m in zip(spans, cosines, matches)
-    ]
-    return replace(passage, sentences=tuple(sorted(sentences, key=lambda s: (s.start, s.end, s.cosine))))
+    spans = sentence_spans(passage, chunks, rows)  # in reading order
+    if not spans:
+        return replace(passage, sentences=())
+    picked = vectors[[row for _, _, row in spans]]
+    cosines = (picked @ query).max(axis=1)
+    matches = [None] * len(spans) if match is None else [float(m) for m in picked @ match]
+    return replace(passage, sentences=tuple(Sentence(a, b, float(c), m) for (a, b, _), c, m in zip(spans, cosines, matches)))
 
 
 _MAX_OVERLAP = 1500  # characters: the chunker overlaps one sentence
