@@ -1,6 +1,6 @@
 """Draw the evidence sentences that the train and test questions are written from.
 
-    .venv/bin/python eval/sample_evidence.py [--seed 14] [--test 300] [--train 900] [--out eval/samples]
+    .venv/bin/python eval/sample_evidence.py [--seed 14] [--test 290] [--train 870] [--more 0] [--out eval/samples]
 
 Sample, do not cherry-pick: every quotable sentence of the corpus that states
 something (`fact_bearing`) is a candidate; candidates are grouped into strata
@@ -15,7 +15,12 @@ consecutive corpus regions (a writer reads a stretch of the corpus and writes
 follow-ups and near misses about neighbouring facts); test and train writers
 are different people, so test items are written independently of train items.
 
-Output: OUT/<split>-<writer>.jsonl, one sampled sentence a line:
+A third draw (`--more N`, writers `--more-writers`) comes from what the two
+draws left, for more train questions (issue 16: the learned components need
+more than the first train draw); the first two draws do not change with it,
+so their files are written again byte for byte.
+
+Output: OUT/<writer>.jsonl, one sampled sentence a line:
     {"sample": "te-a-017", "doc": "overview-2024", "start": 1234, "end": 1290,
      "text": "...", "section": "4. INTERNATIONAL PROTECTION > 4.1 ...", "context": "..."}
 `start`/`end` are character offsets into the corpus file's text as emnqa
@@ -143,10 +148,12 @@ def shares(sample: list[dict], writers: list[str], order: list[str]) -> dict[str
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--test", type=int, default=300, help="sentences drawn for the test writers")
-    parser.add_argument("--train", type=int, default=900, help="sentences drawn for the train writers")
+    parser.add_argument("--test", type=int, default=290, help="sentences drawn for the test writers")
+    parser.add_argument("--train", type=int, default=870, help="sentences drawn for the train writers")
     parser.add_argument("--test-writers", default="te-a,te-b")
     parser.add_argument("--train-writers", default="tr-a,tr-b,tr-c,tr-d,tr-e,tr-f")
+    parser.add_argument("--more", type=int, default=0, help="a third draw, from what is left, for more train writers")
+    parser.add_argument("--more-writers", default="tr-g,tr-h,tr-i,tr-j,tr-k,tr-l,tr-m")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "samples")
     args = parser.parse_args()
@@ -158,11 +165,17 @@ def main() -> int:
     test = draw(pool, args.test, rng)
     taken = {(c["doc"], c["start"]) for c in test}
     train = draw([c for c in pool if (c["doc"], c["start"]) not in taken], args.train, rng)
+    taken |= {(c["doc"], c["start"]) for c in train}
+    left = [c for c in pool if (c["doc"], c["start"]) not in taken]
+    more = draw(left, min(args.more, len(left)), rng) if args.more else []
     # The annual report first, then the smaller documents: each writer's share
     # is a stretch of reading.
     order = sorted((d.doc_id for d in corpus.documents), key=lambda d: (d != "overview-2024", d))
     args.out.mkdir(parents=True, exist_ok=True)
-    for split, sample, writers in (("test", test, args.test_writers), ("train", train, args.train_writers)):
+    draws = [("test", test, args.test_writers), ("train", train, args.train_writers)]
+    if more:
+        draws.append(("train (more)", more, args.more_writers))
+    for split, sample, writers in draws:
         for writer, share in shares(sample, writers.split(","), order).items():
             path = args.out / f"{writer}.jsonl"
             with path.open("w", encoding="utf-8") as f:
@@ -171,7 +184,10 @@ def main() -> int:
                     f.write(json.dumps(row, ensure_ascii=False) + "\n")
             docs = sorted({c["doc"] for c in share})
             print(f"{split} {writer}: {len(share)} sentences from {', '.join(docs)} -> {path}")
-    print(f"{len(pool)} fact-bearing sentences; drew {len(test)} for test and {len(train)} for train (seed {args.seed})")
+    print(
+        f"{len(pool)} fact-bearing sentences; drew {len(test)} for test, {len(train)} for train"
+        f" and {len(more)} more for train (seed {args.seed})"
+    )
     return 0
 
 
