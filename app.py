@@ -1,4 +1,4 @@
-"""The emnqa web chat (the page itself is built in src/emnqa/web/chat.py).
+"""The emnqa web chat and its JSON API (src/emnqa/web/server.py puts them together).
 
     python app.py [--host 127.0.0.1] [--port 7860]
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        from emnqa.web.chat import serve
+        from emnqa.web.server import serve
 
         serve(Settings.from_env(host=args.host, port=args.port))
     except EmnqaError as exc:

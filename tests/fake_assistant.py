@@ -44,7 +44,8 @@ class FakeAssistant:
 
     def __init__(self, settings: Settings, error: Exception | None = None, delay: threading.Event | None = None):
         self.settings = settings
-        self.index = SimpleNamespace(documents=DOCUMENTS)
+        self.index = SimpleNamespace(documents=DOCUMENTS, chunks=[FIGURE, NEWS],
+                                     manifest={"format_version": 2, "created": "2026-12-04T00:00:00+00:00"})
         self.error = error
         self.delay = delay
         self.calls: list[tuple] = []

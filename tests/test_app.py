@@ -149,7 +149,7 @@ def test_serve_subcommand_takes_host_and_port(monkeypatch):
     from emnqa import cli
 
     seen = {}
-    monkeypatch.setattr("emnqa.web.chat.serve", lambda settings, say=None: seen.setdefault("settings", settings))
+    monkeypatch.setattr("emnqa.web.server.serve", lambda settings, say=None: seen.setdefault("settings", settings))
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8123", "--index", "/tmp/emnqa-idx"]) == 0
     settings = seen["settings"]
     assert (settings.host, settings.port, str(settings.index_dir)) == ("0.0.0.0", 8123, "/tmp/emnqa-idx")
@@ -162,7 +162,7 @@ def test_app_options_default_to_the_settings_and_override_them(monkeypatch):
     finally:
         sys.path.remove(str(REPO))
     seen = []
-    monkeypatch.setattr("emnqa.web.chat.serve", seen.append)
+    monkeypatch.setattr("emnqa.web.server.serve", seen.append)
     monkeypatch.setenv("EMNQA_PORT", "8124")
     assert app.main([]) == 0
     assert app.main(["--host", "0.0.0.0", "--port", "9000"]) == 0

@@ -174,11 +174,10 @@ def test_script_typed_as_a_question_runs_nothing_and_loads_nothing_from_elsewher
 def test_script_in_a_passage_runs_nothing(browser, tmp_path):
     """The fake's passages and a document title hold <script>, onerror and a
     remote image: the panel shows them as text."""
-    from emnqa.web.chat import build_demo, launch
+    from emnqa.web.server import build_app, start
 
     settings = replace(Settings(), port=free_port(), feedback_path=tmp_path / "feedback.jsonl")
-    demo = build_demo(FakeAssistant(settings), settings)
-    launch(demo, settings, block=False)
+    server = start(build_app(FakeAssistant(settings), settings), settings, block=False)
     watched = Watched(browser, f"http://127.0.0.1:{settings.port}/")
     try:
         watched.ask("How many people applied in 2024?")
@@ -192,7 +191,7 @@ def test_script_in_a_passage_runs_nothing(browser, tmp_path):
         assert watched.dialogs == [] and watched.errors == [] and watched.elsewhere == []
     finally:
         watched.close()
-        demo.close()
+        server.close()
 
 
 def test_phone_width_shows_the_answer_and_the_sources_below(browser, chat, tmp_path):

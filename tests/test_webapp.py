@@ -371,20 +371,18 @@ def test_a_user_name_without_a_password_is_refused():
 @pytest.fixture
 def launched(settings):
     """Start the page over a fake assistant; yield (url, assistant)."""
-    from emnqa.web.chat import build_demo, launch
+    from emnqa.web.server import build_app, start
 
-    demos = []
+    servers = []
 
-    def start(assistant_settings: Settings, **fake):
+    def launch(assistant_settings: Settings, **fake):
         assistant = FakeAssistant(assistant_settings, **fake)
-        demo = build_demo(assistant, assistant_settings)
-        demos.append(demo)
-        launch(demo, assistant_settings, block=False)
-        return f"http://127.0.0.1:{assistant_settings.port}/", assistant
+        servers.append(start(build_app(assistant, assistant_settings), assistant_settings, block=False))
+        return servers[-1].url, assistant
 
-    yield start
-    for demo in demos:
-        demo.close()
+    yield launch
+    for server in servers:
+        server.close()
 
 
 def test_a_full_queue_answers_busy_at_once(launched, settings):

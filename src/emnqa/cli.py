@@ -340,7 +340,7 @@ def _compare(run_a: Path, run_b: Path, as_json: bool) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from .web.chat import serve  # sets GRADIO_ANALYTICS_ENABLED=False before gradio loads
+    from .web.server import serve  # sets GRADIO_ANALYTICS_ENABLED=False before gradio loads
 
     settings = Settings.from_env(
         corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port

@@ -90,6 +90,16 @@ class Settings:
     # more than that is told the chat is busy.
     concurrency_limit: int = 2
     queue_max_size: int = 16
+    # The JSON API (/api/ask): answers a client may ask for (the `limits`
+    # package's notation: "10/second", "600/minute"; several separated by
+    # ";"), and wrong passwords a client may try at the login page and the
+    # API before it is made to wait.
+    api_rate_limit: str = "10/second"
+    login_attempts: str = "5/minute"
+    # Front servers whose X-Forwarded-For names the client (comma-separated
+    # addresses; uvicorn's proxy headers): the rate limits count clients,
+    # not the proxy.
+    forwarded_allow_ips: str = "127.0.0.1"
     # The FAISS index: "flat" (exact inner product), "ivf" (approximate,
     # for large corpora: recall@10 >= 0.98 at 100x) or "hnsw" (approximate,
     # low recall on this corpus); see docs/PERFORMANCE.md.
@@ -117,6 +127,8 @@ class Settings:
                 raise ConfigError(f"EMNQA_{name.upper()} must be at least {least}. Currently it is {value!r}.")
         if self.port > 65535:
             raise ConfigError(f"EMNQA_PORT must be at most 65535. Currently it is {self.port}.")
+        for name in ("api_rate_limit", "login_attempts"):
+            _check_rate(name, getattr(self, name))
         for name, allowed in (("embed_backend", EMBED_BACKENDS), ("faiss_index", FAISS_INDEXES), ("abstention", ABSTENTIONS), ("reader", READERS),
                               ("lead", LEADS)):
             if getattr(self, name) not in allowed:
@@ -146,6 +158,25 @@ class Settings:
             if name in values:
                 values[name] = Path(values[name])  # type: ignore[arg-type]
         return replace(cls(), **values)  # type: ignore[arg-type]
+
+
+def _check_rate(name: str, value: str) -> None:
+    """A rate in the `limits` package's notation ("10/second").
+
+    >>> Settings(api_rate_limit="lots")
+    Traceback (most recent call last):
+    emnqa.errors.ConfigError: EMNQA_API_RATE_LIMIT must be a rate such as "10/second" or "600/minute". Currently it is 'lots'.
+    """
+    from limits import parse_many
+
+    from .errors import ConfigError
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f'EMNQA_{name.upper()} must be a rate such as "10/second" or "600/minute". Currently it is {value!r}.'
+        ) from None
 
 
 def _coerce(name: str, raw: str, kind: type) -> object:

@@ -1,6 +1,6 @@
 """The web chat: a Gradio page over `Assistant.ask`.
 
-    serve(Settings.from_env())    # what `python app.py` and `emnqa serve` run
+    build_demo(assistant)    # emnqa.web.server serves it beside the JSON API
 
 A chat whose follow-ups are read against its history, a source panel beside it
 (each cited passage with its document, year and section, the quoted sentence
@@ -10,9 +10,9 @@ year, example questions, and thumbs up / down saved as JSON lines.
 Everything shown from the corpus or from a user is escaped here, so no HTML or
 script in a message or a passage runs, and image syntax is broken so nothing
 is fetched; the page also sends a Content-Security-Policy that lets images,
-fonts and requests come from the app itself only. The functions that turn an
-Answer into markdown and HTML are pure: gradio is imported only to build and
-launch the page.
+fonts and requests come from the app itself only (emnqa.web.server). The functions that turn an
+Answer into markdown and HTML are pure: gradio is imported only to build the
+page.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ import html
 import logging
 import os
 import re
-import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 # Before gradio is imported anywhere: otherwise it calls out at launch.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -57,24 +56,6 @@ ERROR_MARK = "⚠️ "
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 UNAVAILABLE = "The assistant cannot answer right now: its index or model needs attention. The server log says why."
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        # Gradio's page carries its configuration in inline scripts and styles,
-        # and gr.HTML renders its template with `new Function` (so 'unsafe-eval').
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "media-src 'self' data: blob:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    )
-)
 
 
 # -- messages ------------------------------------------------------------------
@@ -108,6 +89,19 @@ def validate_message(message: object) -> str:
             f"Your message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}. Please shorten it."
         )
     return text
+
+
+def validate_turn(content: str) -> str:
+    """An earlier turn an API client sends, stripped; InvalidQuery when it
+    holds characters that are not text (a reply may be longer than a
+    message: its length is the caller's bound).
+
+    >>> validate_turn("39 615 [1] ")
+    '39 615 [1]'
+    """
+    if _NOT_TEXT.search(content):
+        raise InvalidQuery("A turn of the history holds characters that are not text (control characters or a broken one).")
+    return content.strip()
 
 
 # NUL and the other C0/C1 control characters but tab and line breaks, and a
@@ -568,126 +562,3 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
             "Set both EMNQA_AUTH_USER and EMNQA_AUTH_PASSWORD, or neither."
         )
     return (user, password) if user else None
-
-
-class ContentSecurityPolicy:
-    """ASGI middleware adding the Content-Security-Policy (and a few other
-    safety headers) to every HTTP response."""
-
-    def __init__(self, app, policy: str = CONTENT_SECURITY_POLICY):
-        self.app = app
-        self.headers = [
-            (b"content-security-policy", policy.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-        ]
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_policy(message):
-            if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.headers if n not in names]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        return await self.app(scope, receive, send_with_policy)
-
-
-class RefuseUploads:
-    """ASGI middleware refusing Gradio's file upload route: the chat takes no
-    files, and uploads were stored with no size limit, from any origin, and
-    kept across restarts (issue 17). The body is never read."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith("/upload"):
-            body = b'{"error": "This chat takes no files."}'
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
-            return
-        return await self.app(scope, receive, send)
-
-
-_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
-_ALL_INTERFACES = ("0.0.0.0", "::", "")
-
-
-def allowed_hosts(settings: Settings) -> list[str]:
-    """The Host header values the chat answers (starlette's TrustedHostMiddleware).
-
-    >>> allowed_hosts(Settings(host="127.0.0.1"))
-    ['127.0.0.1', 'localhost', '::1', '[::1]']
-    >>> allowed_hosts(Settings(host="0.0.0.0", allowed_hosts="emnqa.example.be, 10.0.0.5"))
-    ['emnqa.example.be', '10.0.0.5']
-    >>> allowed_hosts(Settings(host="0.0.0.0"))
-    ['*']
-    """
-    named = [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()]
-    if named:
-        return named
-    if settings.host in _ALL_INTERFACES:
-        return ["*"]
-    return list(dict.fromkeys([settings.host, *_LOOPBACK]))
-
-
-def launch(demo, settings: Settings, *, block: bool = True):
-    """Queue and start `demo` on settings.host:settings.port: never a share
-    link, no analytics, the CSP on every response, auth when configured."""
-    import gradio as gr
-    from starlette.middleware import Middleware
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
-
-    auth = auth_pair(settings)
-    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_max_size)
-    theme = gr.themes.Default(
-        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
-    )
-    return demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        auth=auth,
-        show_error=False,
-        prevent_thread_lock=not block,
-        ssr_mode=False,
-        mcp_server=False,
-        pwa=False,
-        enable_monitoring=False,
-        run_history=False,
-        footer_links=["api", "settings"],
-        theme=theme,
-        css=CSS,
-        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings)),
-                                   Middleware(ContentSecurityPolicy), Middleware(RefuseUploads)]},
-    )
-
-
-def serve(settings: Settings, *, say: Callable[[str], None] | None = None, block: bool = True):
-    """Build the index when missing or stale (progress on stderr), load the
-    assistant and start the chat. Raises EmnqaError for the caller to print."""
-    from ..assistant import Assistant
-    from ..store.build import build
-
-    say = say or (lambda m: print(m, file=sys.stderr, flush=True))
-    auth = auth_pair(settings)
-    report = build(settings, say=say)
-    if not report.up_to_date:
-        say(f"Indexed {report.documents} documents into {report.chunks} chunks.")
-    say("Loading the assistant…")
-    assistant = Assistant(settings)
-    # The first question loads the model (several seconds): pay that before
-    # the first visitor does.
-    assistant.ask(EXAMPLES[0])
-    demo = build_demo(assistant, settings)
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        say(f"warning: listening on {settings.host} without a password; set EMNQA_AUTH_USER and EMNQA_AUTH_PASSWORD.")
-    if allowed_hosts(settings) == ["*"]:
-        say("warning: any host name is answered; set EMNQA_ALLOWED_HOSTS to the names clients use.")
-    say(f"The chat is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it).")
-    return launch(demo, settings, block=block)
