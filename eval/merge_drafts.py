@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 EVAL = Path(__file__).resolve().parent
-WRITERS = {"test": ["te-a", "te-b"], "train": ["tr-a", "tr-b", "tr-c", "tr-d", "tr-e", "tr-f"]}
+WRITERS = {"test": ["te-a", "te-b"], "train": ["tr-a", "tr-b", "tr-c", "tr-d", "tr-e", "tr-f", "tr-g", "tr-h", "tr-i", "tr-j", "tr-k", "tr-l", "tr-m"]}
 
 
 def read(path: Path) -> list[dict]:
