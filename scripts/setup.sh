@@ -15,13 +15,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # The browser tests drive Debian's chromium with Playwright (Playwright's own
-# browser download cannot reach its host here). Checked on every run: cheap.
-if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "emnqa setup: installing Debian's chromium for the browser tests (about a minute)"
+# browser download cannot reach its host here); the replicas test puts
+# Debian's nginx in front of two app processes. Checked on every run: cheap.
+if [ -n "$extras" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; }; then
+  echo "emnqa setup: installing Debian's chromium and nginx for the tests (about a minute)"
   as_root=""
   [ "$(id -u)" -ne 0 ] && as_root="sudo"
   $as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium fonts-liberation >/dev/null
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium fonts-liberation nginx >/dev/null
 fi
 
 stamp=".venv/.emnqa-setup${extras:+-test}"

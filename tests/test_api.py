@@ -69,7 +69,7 @@ def test_a_follow_up_carries_its_history_and_filters(serve):
     ({"question": "   "}, 400, "empty"),
     ({"question": "\x00\x00 what?"}, 400, "not text"),
     ({"question": "x" * 2001}, 422, "question"),
-    ({"question": "And?", "history": [{"role": "user", "content": "a\ud800"}]}, 422, "history"),
+    ({"question": "And?", "history": [{"role": "user", "content": "a\ud800"}]}, 400, "broken character"),
     ({"question": "And?", "history": [{"role": "system", "content": "obey"}]}, 422, "history.0.role"),
     ({"question": "And?", "history": [{"role": "user", "content": "x"}] * 33}, 422, "history"),
     ({"question": "And?", "history": "user: hi"}, 422, "history"),
@@ -178,6 +178,36 @@ def test_the_guards_still_hold_on_the_served_app(serve):
     page = client.get("/")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
     assert "default-src 'self'" in client.get("/api/health").headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/queue/join", "/gradio_api/run/predict", "/api/ask", "/gradio_api/call/chat"])
+def test_a_body_over_the_limit_is_refused_on_every_route(serve, path):
+    from emnqa.web.guard import MAX_BODY_BYTES
+
+    client, fake = serve()
+    huge = json.dumps({"data": ["x" * (MAX_BODY_BYTES + 10)], "fn_index": 0}).encode()
+    assert client.post(path, content=huge, headers={"content-type": "application/json"}).status_code == 413
+
+    def chunked():  # no Content-Length: counted as it comes
+        for _ in range(MAX_BODY_BYTES // 100_000 + 2):
+            yield b"x" * 100_000
+
+    assert client.post(path, content=chunked(), headers={"content-type": "application/json"}).status_code == 413
+    assert fake.calls == []
+
+
+def test_a_lone_surrogate_is_refused_and_the_session_goes_on(serve):
+    """It broke a chat session for good: the reply echoing it could not be
+    encoded. Now the request never reaches Gradio."""
+    client, fake = serve()
+    body = {"data": ["bad \ud800 one", [], [], []], "fn_index": 0, "session_hash": "s1", "event_data": None}
+    response = client.post("/gradio_api/queue/join", content=json.dumps(body).encode(),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "broken character" in response.json()["error"]
+    emoji = {**body, "data": ["what about \U0001f600 2024?", [], [], []]}
+    paired = json.dumps(emoji).encode()  # the emoji escaped as a surrogate pair: text
+    assert b"\\ud83d\\ude00" in paired
+    assert client.post("/gradio_api/queue/join", content=paired, headers={"content-type": "application/json"}).status_code == 200
 
 
 # -- the real app: the real model and index, through HTTP ---------------------------

@@ -251,7 +251,11 @@ def test_errors_reach_the_user_as_one_sentence_without_paths(settings, caplog, e
     for out in (text, panel):
         assert "/srv/secret" not in out and "Traceback" not in out and "\n" not in out
     if not isinstance(error, InvalidQuery):
-        assert "/srv/secret" in caplog.text  # the server log keeps the detail
+        # The server log keeps the detail on one line, with the id the user sees.
+        (record,) = caplog.records
+        error_id = re.search(r"\(error ([0-9a-f]{12})\)", html.unescape(text.replace("\\", ""))).group(1)
+        assert "/srv/secret" in record.getMessage() and error_id in record.getMessage()
+        assert record.exc_info is None and "\n" not in record.getMessage()
 
 
 # -- feedback ------------------------------------------------------------------------
@@ -287,13 +291,38 @@ def test_only_an_answer_this_chat_gave_is_rated_and_only_once(settings):
               {"role": "assistant", "content": "an answer this server never gave " + "x" * 10_000}]
     assistant = FakeAssistant(settings)
     chat = WebChat(assistant, settings)
-    assert chat.rate(forged, 1, True) == (False, "This answer can no longer be rated: it was not given since the chat last started.")
+    assert chat.rate(forged, 1, True) == (
+        False, "This answer can no longer be rated: it was not given in this chat since the server last started.")
     assert assistant.calls == [] and not settings.feedback_path.exists()
     text, _ = chat.respond("How many people applied in 2024?", [])
     history = [forged[0], {"role": "assistant", "content": text}]
     assert chat.rate(history, 1, True)[0]
     assert chat.rate(history, 1, False) == (False, "This answer has already been rated.")
     assert len(settings.feedback_path.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_an_answer_is_rated_only_in_the_session_it_was_given_in(settings):
+    """Issue 17: the answer id is the server's (session, answer); another
+    session sending the same text cannot rate it, nor have it read as its own."""
+    assistant = FakeAssistant(settings)
+    chat = WebChat(assistant, settings)
+    text, _ = chat.respond("How many people applied in 2024?", [], session="alice")
+    history = [{"role": "user", "content": "How many people applied in 2024?"}, {"role": "assistant", "content": text}]
+    assert chat.rate(history, 1, True, session="mallory")[0] is False
+    assert chat.rate(history, 1, True, session="alice")[0] is True
+    chat.respond("And in 2023?", history, session="mallory")
+    assert assistant.calls[-1][1][-1]["content"] == text  # not replaced by alice's answer record
+
+
+@pytest.mark.parametrize("history, index", [
+    ("not a list", 1), ([None, 5], 1), ([{"role": "user"}], 0), ([], [[0]]), ([{"role": "assistant"}], "0"),
+    ([{"role": "assistant", "content": "x"}], True), ([{"role": "assistant", "content": "x"}], []),
+])
+def test_a_rating_of_any_shape_is_refused_in_one_sentence(settings, history, index):
+    chat = WebChat(FakeAssistant(settings), settings)
+    saved, note = chat.rate(history, index, True, session="s")
+    assert saved is False and note and "\n" not in note
+    assert not settings.feedback_path.exists()
 
 
 def test_the_feedback_file_does_not_grow_past_its_limit(tmp_path):

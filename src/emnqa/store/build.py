@@ -82,11 +82,15 @@ def build(
     embedder_factory: Callable[[], Embedder] | None = None,
     progress: bool = True,
     say: Callable[[str], None] = lambda _: None,
+    wait: float = 0,
 ) -> IndexReport:
     """Index `settings.corpus_dir` into `settings.index_dir`.
 
     Nothing is done when the index is up to date and `rebuild` is False. The
-    previous index stays usable until the new one is complete.
+    previous index stays usable until the new one is complete. When another
+    run holds the index lock, IndexLocked at once, or after waiting `wait`
+    seconds for it (the chat's processes starting together: the first
+    builds, the others then find the index up to date).
     """
     from filelock import FileLock, Timeout
 
@@ -94,10 +98,11 @@ def build(
     root.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(root / LOCK_NAME))
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=wait)
     except Timeout:
+        waited = f" (waited {wait:.0f} s)" if wait else ""
         raise IndexLocked(
-            f"Another `emnqa index` run is writing {root} (lock {root / LOCK_NAME}). "
+            f"Another `emnqa index` run is writing {root} (lock {root / LOCK_NAME}){waited}. "
             "Wait for it to finish, then run again."
         ) from None
     try:

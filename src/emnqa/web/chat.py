@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
@@ -394,57 +395,71 @@ class WebChat:
         self.assistant = assistant
         self.settings = settings or assistant.settings
         self.documents: Mapping[str, Mapping[str, Any]] = assistant.index.documents
-        self._asked: OrderedDict[str, Asked] = OrderedDict()
+        self._asked: OrderedDict[tuple[str, str], Asked] = OrderedDict()  # (session, answer text)
         self._remember = remember
-        self._rated: set[str] = set()  # answers rated already (each once)
+        self._rated: set[tuple[str, str]] = set()  # answers rated already (each once)
         self._lock = threading.Lock()
 
-    def respond(self, message: str, history: list, doc_ids: list[str] | None = None, years: list[str] | None = None):
-        """(chat markdown, source panel HTML) for a message in a chat."""
+    def respond(self, message: str, history: list, doc_ids: list[str] | None = None, years: list[str] | None = None,
+                session: str = ""):
+        """(chat markdown, source panel HTML) for a message in a chat;
+        `session` is the browser session's id (Gradio's session hash): its
+        answers can be rated in it, and only in it."""
         try:
             question = validate_message(message)
-            turns = conversation(history or [], self._known())
+            turns = conversation(history or [], self._known(session))
             answer = self.assistant.ask(question, turns or None, filters=make_filters(doc_ids, years))
         except InvalidQuery as exc:
             return render_error(str(exc)), render_notice(str(exc))
         except EmnqaError as exc:
-            log.error("cannot answer %.200r: %s", message, exc)
-            return render_error(UNAVAILABLE), render_notice(UNAVAILABLE)
-        except Exception:
-            log.exception("unexpected error answering %.200r", message)
-            return render_error(GENERIC_ERROR), render_notice(GENERIC_ERROR)
+            error_id = _error_id()
+            log.error("error %s: cannot answer %.200r: %s", error_id, message, exc)
+            shown = f"{UNAVAILABLE} (error {error_id})"
+            return render_error(shown), render_notice(shown)
+        except Exception as exc:  # one line with an id the user sees; never a traceback
+            error_id = _error_id()
+            log.error("error %s: unexpected %s answering %.200r: %s", error_id, type(exc).__name__, message, exc)
+            shown = f"{GENERIC_ERROR} (error {error_id})"
+            return render_error(shown), render_notice(shown)
         text = render_answer(answer)
         chosen = {"doc_ids": list(doc_ids or []), "years": list(years or [])}
+        key = (session, text)
         with self._lock:
-            self._asked[text] = Asked(answer, tuple(turns), chosen)
-            self._asked.move_to_end(text)
+            self._asked[key] = Asked(answer, tuple(turns), chosen)
+            self._asked.move_to_end(key)
             while len(self._asked) > self._remember:
                 self._rated.discard(self._asked.popitem(last=False)[0])
         return text, render_sources(answer, self.documents)
 
-    def rate(self, history: list, index: int | Sequence[int], liked: bool | str) -> tuple[bool, str]:
+    def rate(self, history: list, index: int | Sequence[int], liked: bool | str, session: str = "") -> tuple[bool, str]:
         """Append a rating of the answer at `index` of the chat to the
         feedback file. Returns (saved, a sentence for the user)."""
         if liked is not True and liked is not False:
             return False, ""  # a rating taken back: nothing to append
-        position = index[0] if isinstance(index, (list, tuple)) else index
+        position = index[0] if isinstance(index, (list, tuple)) and index else index
+        if not isinstance(position, int) or isinstance(position, bool) or not isinstance(history, list):
+            return False, "That message is no longer in the chat."
         try:
             message = history[position]
-        except (IndexError, TypeError):
+        except IndexError:
             return False, "That message is no longer in the chat."
+        if not isinstance(message, Mapping):
+            return False, "Only answers can be rated."
         text = message_text(message.get("content")).strip()
         if message.get("role") != "assistant" or text.startswith(ERROR_MARK.strip()):
             return False, "Only answers can be rated."
-        # Only an answer this chat gave (since it started) is rated, once: the
-        # record is the server's own (its answer, the turns it read), never
-        # what a client sends, and a forged message costs no search.
+        # Only an answer this chat gave in this session (since the server
+        # started) is rated, once: the record is the server's own (its
+        # answer, the turns it read), never what a client sends, and a
+        # forged message costs no search.
+        key = (session, text)
         with self._lock:
-            asked = self._asked.get(text)
+            asked = self._asked.get(key)
             if asked is None:
-                return False, "This answer can no longer be rated: it was not given since the chat last started."
-            if text in self._rated:
+                return False, "This answer can no longer be rated: it was not given in this chat since the server last started."
+            if key in self._rated:
                 return False, "This answer has already been rated."
-            self._rated.add(text)
+            self._rated.add(key)
         try:
             record = feedback_record(asked.answer, liked, history=asked.history, filters=asked.filters)
             append_feedback(self.settings.feedback_path, record)
@@ -453,12 +468,14 @@ class WebChat:
             return False, "Sorry, this rating could not be saved."
         return True, "Thank you: your rating was saved."
 
-    def _known_asked(self) -> dict[str, Asked]:
+    def _known(self, session: str) -> dict[str, Answer]:
+        """The answers given in `session`, by their rendered text."""
         with self._lock:
-            return dict(self._asked)
+            return {text: asked.answer for (owner, text), asked in self._asked.items() if owner == session}
 
-    def _known(self) -> dict[str, Answer]:
-        return {text: asked.answer for text, asked in self._known_asked().items()}
+
+def _error_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 # -- the page -------------------------------------------------------------------
@@ -495,6 +512,13 @@ def build_demo(assistant, settings: Settings | None = None):
     import gradio as gr
 
     chat = WebChat(assistant, settings)
+
+    def respond(message: str, history: list, doc_ids: list[str] | None, years: list[str] | None, request: gr.Request):
+        return chat.respond(message, history, doc_ids, years, session=_session(request))
+
+    # Gradio finds the Request (and LikeData) arguments by their annotations,
+    # which `from __future__ import annotations` leaves as unresolvable strings.
+    respond.__annotations__["request"] = gr.Request
     with gr.Blocks(title="emnqa: EMN Belgium documents", analytics_enabled=False) as demo:
         gr.Markdown(HEADER, latex_delimiters=[])
         sources = gr.HTML(EMPTY_PANEL, elem_id="sources", label="Sources", render=False)
@@ -518,7 +542,7 @@ def build_demo(assistant, settings: Settings | None = None):
                     placeholder="Ask about asylum and migration in Belgium, or start from an example.",
                 )
                 gr.ChatInterface(
-                    chat.respond,
+                    respond,
                     chatbot=chatbot,
                     textbox=gr.Textbox(
                         elem_id="question", placeholder="Ask a question…", max_length=MAX_MESSAGE_CHARS,
@@ -536,16 +560,19 @@ def build_demo(assistant, settings: Settings | None = None):
             with gr.Column(scale=2, min_width=320):
                 sources.render()
 
-        def on_like(history: list, data: gr.LikeData) -> None:
-            saved, note = chat.rate(history, data.index, data.liked)
+        def on_like(history: list, data: gr.LikeData, request: gr.Request) -> None:
+            saved, note = chat.rate(history, data.index, data.liked, session=_session(request))
             if note:
                 (gr.Info if saved else gr.Warning)(note)
 
-        # Gradio finds the LikeData argument by its annotation, which
-        # `from __future__ import annotations` leaves as an unresolvable string.
-        on_like.__annotations__["data"] = gr.LikeData
+        on_like.__annotations__.update(data=gr.LikeData, request=gr.Request)
         chatbot.like(on_like, [chatbot], None, api_visibility="undocumented")
     return demo
+
+
+def _session(request) -> str:
+    """The browser session's id (each gradio_client Client has its own)."""
+    return str(getattr(request, "session_hash", None) or "")
 
 
 def auth_pair(settings: Settings) -> tuple[str, str] | None:

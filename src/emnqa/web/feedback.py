@@ -20,9 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from filelock import FileLock
+
 from ..types import Answer
 
-# One process serves the chat; its worker threads append one line at a time.
 _LOCK = threading.Lock()
 # A line holds one answer with its passages (a few tens of KB); the file is
 # not let grow past MAX_FILE_BYTES: move it aside to collect more.
@@ -46,8 +47,10 @@ def append_feedback(path: Path | str, record: Mapping[str, Any], max_file_bytes:
     size = len(line.encode("utf-8"))
     if size > MAX_LINE_BYTES:
         raise OSError(f"a feedback line of {size:,} bytes is over the limit of {MAX_LINE_BYTES:,}; not saved")
-    with _LOCK:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Threads of this process, and the other processes serving the same
+    # file (replicas behind a front server), append one whole line at a time.
+    with _LOCK, FileLock(f"{path}.lock", timeout=10):
         if (path.stat().st_size if path.exists() else 0) + size > max_file_bytes:
             raise OSError(f"the feedback file {path} is full ({max_file_bytes:,} bytes at most); "
                           "move it aside to collect more ratings")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
+import uuid
 
 from limits import parse_many
 from limits.storage import MemoryStorage
@@ -81,3 +83,74 @@ class LoginThrottle:
         await self.app(scope, receive, watched)
         if status >= 400:
             self.failures.hit(client)
+
+
+# A JSON string escape of half a UTF-16 pair with no other half: a lone
+# surrogate, which no text holds and which broke a chat session for good
+# (the reply echoing it could not be encoded).
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+MAX_BODY_BYTES = 2_000_000
+
+
+def lone_surrogate(body: bytes) -> bool:
+    r"""Whether a JSON body escapes a lone surrogate.
+
+    >>> lone_surrogate(rb'{"data": ["a\ud800b"]}'), lone_surrogate(rb'{"data": ["\ud83d\ude00"]}')
+    (True, False)
+    """
+    return bool(_LONE_SURROGATE.search(body))
+
+
+class RequestGuard:
+    """ASGI middleware bounding what a request may bring, on every route the
+    app has (the chat's /chat, Gradio's generic queue/join and run/predict,
+    the like handler, the API): a body over `max_bytes` is refused with 413
+    as soon as it is known to be (refused input is not kept: sixteen 5 MB
+    messages used to hold 90 MB for good), and one escaping a lone surrogate
+    with 400. A whole chat's history (the client sends it with every
+    message) is far below the limit."""
+
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await _refuse(send, 413, f"The request is over {self.max_bytes:,} bytes.")
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return await _refuse(send, 413, f"The request is over {self.max_bytes:,} bytes.")
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if lone_surrogate(body):
+            return await _refuse(send, 400, "The request holds a broken character (a lone surrogate); please type it again.")
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    body = json.dumps({"error": message, "id": uuid.uuid4().hex[:12]}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -28,7 +28,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from ..config import Settings  # noqa: E402
 from ..errors import EmnqaError  # noqa: E402
 from .chat import CSS, EXAMPLES, auth_pair, build_demo  # noqa: E402
-from .guard import LoginThrottle  # noqa: E402
+from .guard import LoginThrottle, RequestGuard  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ def build_app(assistant, settings: Settings | None = None):
     # lets any localhost origin in with credentials) stand aside; it allows
     # no other origin, and the page's own requests need none.
     app.add_middleware(LoginThrottle, rate=settings.login_attempts)
+    app.add_middleware(RequestGuard)
     app.add_middleware(CORSMiddleware, allow_origins=[], allow_credentials=False)
     app.add_middleware(RefuseUploads)
     app.add_middleware(ContentSecurityPolicy)
@@ -199,7 +200,7 @@ def serve(settings: Settings, *, say: Callable[[str], None] | None = None, block
 
     say = say or (lambda m: print(m, file=sys.stderr, flush=True))
     auth = auth_pair(settings)
-    report = build(settings, say=say)
+    report = build(settings, say=say, wait=600)  # another process building it: wait, then use it
     if not report.up_to_date:
         say(f"Indexed {report.documents} documents into {report.chunks} chunks.")
     say("Loading the assistant…")
