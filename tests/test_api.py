@@ -210,6 +210,51 @@ def test_a_lone_surrogate_is_refused_and_the_session_goes_on(serve):
     assert client.post("/gradio_api/queue/join", content=paired, headers={"content-type": "application/json"}).status_code == 200
 
 
+def _event(url: str, fn_index: int, data: list, event_data=None) -> dict:
+    """Send one event through Gradio's generic queue route; its last message."""
+    import httpx
+
+    body = {"data": data, "fn_index": fn_index, "session_hash": "probe", "event_data": event_data}
+    assert httpx.post(url + "gradio_api/queue/join", json=body, timeout=10).status_code == 200
+    with httpx.stream("GET", url + "gradio_api/queue/data?session_hash=probe", timeout=20) as stream:
+        for line in stream.iter_lines():
+            if "process_completed" in line:
+                return json.loads(line.removeprefix("data:"))
+    raise AssertionError("no result")
+
+
+def test_junk_through_the_generic_routes_is_one_sentence_or_one_log_line(tmp_path, capfd, caplog):
+    """Issue 17: any input reaches the chat and like handlers through
+    queue/join; an invalid filter used to write a whole traceback."""
+    import httpx
+
+    from app_process import free_port
+    from emnqa.web.server import build_app, start
+
+    settings = replace(Settings(), port=free_port(), feedback_path=tmp_path / "feedback.jsonl")
+    fake = FakeAssistant(settings)
+    server = start(build_app(fake, settings), settings, block=False)
+    try:
+        deps = httpx.get(server.url + "config", timeout=10).json()["dependencies"]
+        chat = next(i for i, d in enumerate(deps) if d.get("api_name") == "chat")
+        like = next(i for i, d in enumerate(deps) if d.get("api_name") == "on_like")
+        with caplog.at_level(logging.ERROR):
+            bad_filter = _event(server.url, chat, [QUESTION, [], ["nope"], ["1999"]])
+            assert "no document 'nope'" in bad_filter["output"]["data"][0] and fake.calls == []
+            junk_history = _event(server.url, chat, [QUESTION, "junk", [], []])
+            assert "[1]" in junk_history["output"]["data"][0]  # a history of the wrong shape is ignored
+            junk_filter = _event(server.url, chat, [QUESTION, [], 5, None])
+            assert "must be lists" in junk_filter["output"]["data"][0]
+            for data, event_data in (([[{"role": "assistant", "content": "x"}]], {"index": "zz", "liked": "maybe"}), ([None], None)):
+                assert _event(server.url, like, data, event_data)["success"] is False
+    finally:
+        server.close()
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err + printed.out
+    events = [r.getMessage() for r in caplog.records if "in a chat event" in r.getMessage()]
+    assert len(events) >= 2 and all("\n" not in m for m in events)
+
+
 # -- the real app: the real model and index, through HTTP ---------------------------
 
 

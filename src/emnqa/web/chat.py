@@ -162,16 +162,34 @@ def conversation(history: Iterable[Mapping[str, Any]], answers: Mapping[str, Ans
     return turns[-HISTORY_WINDOW:]
 
 
-def make_filters(doc_ids: Iterable[str] | None, years: Iterable[str] | None) -> Filters | None:
-    """Filters for the chosen documents and years; None when nothing is chosen.
+def make_filters(
+    doc_ids: Iterable[str] | None, years: Iterable[str] | None, documents: Mapping[str, Mapping[str, Any]] | None = None
+) -> Filters | None:
+    """Filters for the chosen documents and years; None when nothing is
+    chosen. With `documents`, a document or year none of them has is
+    refused in one sentence (a client may send anything).
 
     >>> make_filters([], None) is None
     True
     >>> make_filters(["overview-2024"], ["2024"]).years
     frozenset({'2024'})
+    >>> make_filters(["nope"], None, {"overview-2024": {"year": "2024"}})
+    Traceback (most recent call last):
+    ...
+    emnqa.errors.InvalidQuery: There is no document 'nope' to filter by; choose from the list.
     """
+    if not isinstance(doc_ids, (list, tuple, set, frozenset, type(None))) or not isinstance(years, (list, tuple, set, frozenset, type(None))):
+        raise InvalidQuery("The filters must be lists of documents and years; choose from the lists.")
     docs = frozenset(d for d in doc_ids or () if d)
     chosen_years = frozenset(y for y in years or () if y)
+    if documents is not None:
+        for doc in sorted(docs, key=str):
+            if not isinstance(doc, str) or doc not in documents:
+                raise InvalidQuery(f"There is no document {str(doc)[:80]!r} to filter by; choose from the list.")
+        known_years = set(year_choices(documents))
+        for year in sorted(chosen_years, key=str):
+            if not isinstance(year, str) or year not in known_years:
+                raise InvalidQuery(f"No document covers the year {str(year)[:80]!r}; choose from the list.")
     if not docs and not chosen_years:
         return None
     return Filters(doc_ids=docs or None, years=chosen_years or None)
@@ -408,7 +426,7 @@ class WebChat:
         try:
             question = validate_message(message)
             turns = conversation(history or [], self._known(session))
-            answer = self.assistant.ask(question, turns or None, filters=make_filters(doc_ids, years))
+            answer = self.assistant.ask(question, turns or None, filters=make_filters(doc_ids, years, self.documents))
         except InvalidQuery as exc:
             return render_error(str(exc)), render_notice(str(exc))
         except EmnqaError as exc:
@@ -526,14 +544,16 @@ def build_demo(assistant, settings: Settings | None = None):
             with gr.Column(scale=3, min_width=360):
                 # Rendered before the ChatInterface, so it does not wrap them
                 # in an accordion of its own under the chat.
+                # allow_custom_value: Gradio would refuse an unknown value with a
+                # traceback in the log; WebChat checks it and answers one sentence.
                 with gr.Accordion("Filter by document and year", open=False, elem_id="filters"):
                     with gr.Row():
                         doc_filter = gr.Dropdown(
-                            choices=document_choices(chat.documents), value=[], multiselect=True,
+                            choices=document_choices(chat.documents), value=[], multiselect=True, allow_custom_value=True,
                             label="Only these documents", elem_id="filter-docs",
                         )
                         year_filter = gr.Dropdown(
-                            choices=year_choices(chat.documents), value=[], multiselect=True,
+                            choices=year_choices(chat.documents), value=[], multiselect=True, allow_custom_value=True,
                             label="Only documents about these years", elem_id="filter-years",
                         )
                 chatbot = gr.Chatbot(

@@ -19,6 +19,8 @@ import os
 import sys
 import threading
 import time
+import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -118,6 +120,31 @@ def allowed_hosts(settings: Settings) -> list[str]:
     return list(dict.fromkeys([settings.host, *_LOOPBACK]))
 
 
+class _OneLineTracebacks:
+    """Stands in for the `traceback` module inside Gradio's queue and routes,
+    which print a whole traceback to stderr for any failing event, a client's
+    malformed input included (a like event with a junk index, a message of
+    the wrong type): each becomes one log line with an id."""
+
+    def __getattr__(self, name):
+        return getattr(traceback, name)
+
+    @staticmethod
+    def print_exc(*args, **kwargs) -> None:
+        kind, error, _ = sys.exc_info()
+        message = " ".join(str(error).split())[:300]
+        log.error("error %s in a chat event: %s: %s", uuid.uuid4().hex[:12], kind.__name__ if kind else "?", message)
+
+
+def quiet_gradio_tracebacks() -> None:
+    import gradio.queueing
+    import gradio.routes
+
+    for module in (gradio.queueing, gradio.routes):
+        if getattr(module, "traceback", None) is traceback:
+            module.traceback = _OneLineTracebacks()
+
+
 def build_app(assistant, settings: Settings | None = None):
     """The chat page at / and the JSON API at /api over `assistant`, behind
     the guards; a Starlette app for uvicorn."""
@@ -130,6 +157,7 @@ def build_app(assistant, settings: Settings | None = None):
 
     settings = settings or assistant.settings
     auth = auth_pair(settings)
+    quiet_gradio_tracebacks()
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/api", build_api(assistant, settings))
     demo = build_demo(assistant, settings)
