@@ -134,14 +134,40 @@ def load(url: str, target: str, clients: int, seconds: float, processes: int, qu
             "p95_ms": q[18] * 1000, "failures": failures[0]}
 
 
+def page_events(url: str) -> dict[str, int]:
+    """The chat page's own events by name (the first of each)."""
+    deps = httpx.get(url + "config", timeout=10).json()["dependencies"]
+    return {d.get("api_name"): i for i, d in reversed(list(enumerate(deps)))}
+
+
+def page_ask(http: httpx.Client, url: str, fn: dict[str, int], session: str, question: str, history: list) -> bool:
+    """Ask as the page does, through Gradio's generic queue route: the
+    message saved, the chatbot's value (the history the client holds) made
+    the session's history, then the chat's function."""
+    chain = [("_clear_and_save_textbox", [question]), ("lambda", [history]), ("_submit_fn", [None, None, [], []])]
+    for name, data in chain:
+        body = {"data": data, "fn_index": fn[name], "session_hash": session, "event_data": None}
+        if http.post(url + "gradio_api/queue/join", json=body, timeout=120).status_code != 200:
+            return False
+        with http.stream("GET", url + f"gradio_api/queue/data?session_hash={session}", timeout=120) as stream:
+            for line in stream.iter_lines():
+                if "process_completed" in line:
+                    if '"success":false' in line.replace(" ", ""):
+                        return False
+                    break
+    return True
+
+
 def history_attack(url: str, seconds: float, questions: list[str]) -> dict:
     """One user's answer times through the chat, alone and while two clients
-    send 24 KB histories as fast as they are answered."""
-    turn = "How many people applied for international protection in Belgium in 2024? " * 4
-    reply = "In 2024, 39 615 individuals applied for international protection in Belgium. [1] " * 4
-    big = []
+    send 24 KB histories as fast as they are answered, all through the
+    page's own events (the route the attack took)."""
+    turn = [{"type": "text", "text": "How many people applied for international protection in Belgium in 2024? " * 4}]
+    reply = [{"type": "text", "text": "In 2024, 39 615 individuals applied for international protection in Belgium. [1] " * 4}]
+    big: list = []
     while len(json.dumps(big)) < 24_000:
         big += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply}]
+    fn = page_events(url)
 
     def user_times(stop_at: float) -> list[float]:
         times = []
@@ -149,7 +175,7 @@ def history_attack(url: str, seconds: float, questions: list[str]) -> dict:
             n = 0
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                ask_chat(http, url, questions[n % len(questions)])
+                page_ask(http, url, fn, f"user-{n}", questions[n % len(questions)], [])
                 times.append(time.perf_counter() - started)
                 n += 1
         return times
@@ -157,12 +183,14 @@ def history_attack(url: str, seconds: float, questions: list[str]) -> dict:
     alone = user_times(time.perf_counter() + seconds)
     stop_at = time.perf_counter() + seconds
 
-    def attacker() -> None:
+    def attacker(k: int) -> None:
         with httpx.Client() as http:
+            n = 0
             while time.perf_counter() < stop_at:
-                ask_chat(http, url, "And what about that?", big)
+                page_ask(http, url, fn, f"attacker-{k}-{n}", "And what about that?", big)
+                n += 1
 
-    attackers = [threading.Thread(target=attacker) for _ in range(2)]
+    attackers = [threading.Thread(target=attacker, args=(k,)) for k in range(2)]
     for t in attackers:
         t.start()
     attacked = user_times(stop_at)

@@ -196,6 +196,21 @@ def test_a_body_over_the_limit_is_refused_on_every_route(serve, path):
     assert fake.calls == []
 
 
+@pytest.mark.parametrize("path", ["/gradio_api/queue/join", "/gradio_api/call/chat"])
+def test_a_long_message_is_refused_before_gradio_keeps_it(serve, path):
+    """Gradio kept each refused message in its session's state (1.8 MB a
+    message, never released); a typed string over the limit never reaches it,
+    while a long history (lists) still does."""
+    from emnqa.web.guard import MAX_INPUT_CHARS
+
+    client, fake = serve()
+    long = {"data": ["x" * (MAX_INPUT_CHARS + 1), [], [], []], "fn_index": 0, "session_hash": "s2"}
+    response = client.post(path, json=long)
+    assert response.status_code == 413 and "characters" in response.json()["error"]
+    history = [{"role": "user", "content": "y" * 3000}, {"role": "assistant", "content": "z" * 3000}] * 50
+    assert client.post(path, json={**long, "data": ["And?", history, [], []]}).status_code == 200
+
+
 def test_a_lone_surrogate_is_refused_and_the_session_goes_on(serve):
     """It broke a chat session for good: the reply echoing it could not be
     encoded. Now the request never reaches Gradio."""
@@ -253,6 +268,39 @@ def test_junk_through_the_generic_routes_is_one_sentence_or_one_log_line(tmp_pat
     assert "Traceback" not in printed.err + printed.out
     events = [r.getMessage() for r in caplog.records if "in a chat event" in r.getMessage()]
     assert len(events) >= 2 and all("\n" not in m for m in events)
+
+
+def test_a_huge_history_through_the_generic_route_costs_one_window(tmp_path):
+    """Two clients' 24 KB histories sent through queue/join to the chat's
+    own function once held another user's answer from 0.16 s to 36.6 s: the
+    chat reads the last HISTORY_WINDOW turns of whatever history comes (here
+    750 KB; the timing is bench_serving.py's)."""
+    import httpx
+
+    from app_process import free_port
+    from emnqa.config import HISTORY_WINDOW
+    from emnqa.web.server import build_app, start
+
+    settings = replace(Settings(), port=free_port(), feedback_path=tmp_path / "feedback.jsonl")
+    fake = FakeAssistant(settings)
+    server = start(build_app(fake, settings), settings, block=False)
+    try:
+        deps = httpx.get(server.url + "config", timeout=10).json()["dependencies"]
+        fn = {d.get("api_name"): i for i, d in reversed(list(enumerate(deps)))}  # the first of each name
+        history = [{"role": "user", "content": [{"type": "text", "text": "How many people applied in 2024? " * 20}]},
+                   {"role": "assistant", "content": [{"type": "text", "text": "39 615 [1] " * 80}]}] * 450
+        assert 700_000 < len(json.dumps(history)) < 1_000_000
+        # The page's own chain of events, the history sent as the chatbot's value:
+        # the message is saved, the chatbot's value becomes the session's history,
+        # then the chat's function answers from the two.
+        _event(server.url, fn["_clear_and_save_textbox"], ["And how many were minors?"])
+        _event(server.url, fn["lambda"], [history])
+        result = _event(server.url, fn["_submit_fn"], [None, None, [], []])
+        assert result["success"] is True, result
+    finally:
+        server.close()
+    (question, turns, _), = fake.calls
+    assert question == "And how many were minors?" and 0 < len(turns) <= HISTORY_WINDOW
 
 
 # -- the real app: the real model and index, through HTTP ---------------------------

@@ -135,3 +135,19 @@ def test_only_the_last_turns_are_read_so_a_huge_history_cannot_overflow():
     first = "How many people applied for international protection in Belgium in 2024?"
     history = [Turn("user", first), Turn("assistant", "39 615 [1]")] * 1200
     assert interpret_followup("And in 2023?", history).query == first.replace("2024", "2023")
+
+
+def test_sixty_chained_what_abouts_read_a_bounded_question():
+    """Sixty chained "what about ..." follow-ups made a 114 KB question
+    (issue 17). The window bounds the chain; the cap its length."""
+    from emnqa.config import MAX_INTERPRETED_CHARS
+
+    history: list[Turn] = []
+    question = "How many people applied for asylum in Belgium in 2024?"
+    for n in range(60):
+        reading = interpret_followup(question, history).query
+        assert len(reading) <= MAX_INTERPRETED_CHARS
+        history += [Turn("user", question), Turn("assistant", f"{n} applications [1]")]
+        question = f"What about the applicants from country number {n} and their {'long ' * 20}families?"
+    long = "x " * 400
+    assert interpret_followup(f"And in 2023, {long}?", [Turn("user", f"How many in 2024 {long}?")]).query.startswith("And in 2023")

@@ -44,6 +44,10 @@ LEADS = ("learned", "hand")
 # exchanges. Older turns are not read (not translated, not interpreted), so a
 # client sending a long history costs no more than one sending four exchanges.
 HISTORY_WINDOW = 8
+# The question as read from the conversation is at most this long: beyond
+# it, the question is read as typed (sixty chained "what about ..." turns
+# once made a 114 KB question; the window bounds the chain, this its length).
+MAX_INTERPRETED_CHARS = 600
 # Whole-number settings and the least value each may take.
 _AT_LEAST = {
     "chunk_tokens": 1, "chunk_overlap_sentences": 0, "embed_max_wordpieces": 1, "embed_batch_size": 1,
@@ -106,7 +110,7 @@ class Settings:
     faiss_index: str = "flat"
     abstention: str = "rules"
     reader: str = "off"
-    lead: str = "hand"
+    lead: str = "learned"
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work, naming the variable, its value

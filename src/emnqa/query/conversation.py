@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..config import HISTORY_WINDOW
+from ..config import HISTORY_WINDOW, MAX_INTERPRETED_CHARS
 from ..text.spans import YEAR
 from ..types import Turn
 
@@ -180,7 +180,8 @@ def interpret_followup(question: str, history: Sequence[Turn] | None) -> Interpr
 
     Only the last HISTORY_WINDOW turns are read (a follow-up of a follow-up
     reaches back four exchanges at most): the work is bounded however long a
-    conversation a client sends.
+    conversation a client sends; a reading over MAX_INTERPRETED_CHARS is
+    given up for the question as typed.
 
     >>> h = [Turn("user", "How many people were returned to Albania in 2023?"), Turn("assistant", "1 200 [1].")]
     >>> interpret_followup("How many of them were minors?", h).query
@@ -196,7 +197,10 @@ def interpret_followup(question: str, history: Sequence[Turn] | None) -> Interpr
     last = users[-1]
     previous = interpret_followup(clean_turn(history[last].content), history[:last]).query
     answer = " ".join(clean_turn(t.content) for t in history[last + 1 :] if t.role == "assistant")
-    return _rewrite(question, previous, answer) or Interpretation(question, False)
+    rewritten = _rewrite(question, previous, answer)
+    if rewritten is None or len(rewritten.query) > MAX_INTERPRETED_CHARS:
+        return Interpretation(question, False)
+    return rewritten
 
 
 def _rewrite(question: str, previous: str, answer: str) -> Interpretation | None:

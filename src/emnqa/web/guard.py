@@ -92,7 +92,12 @@ _LONE_SURROGATE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
-MAX_BODY_BYTES = 2_000_000
+MAX_BODY_BYTES = 1_000_000
+# A string the client types (the chat's message box is the page's only text
+# input: every other input is a list or a choice) is at most this long at the
+# top of an event's "data"; Gradio keeps an event's message in the session's
+# state before the chat can refuse it.
+MAX_INPUT_CHARS = 4_000
 
 
 def lone_surrogate(body: bytes) -> bool:
@@ -108,14 +113,16 @@ class RequestGuard:
     """ASGI middleware bounding what a request may bring, on every route the
     app has (the chat's /chat, Gradio's generic queue/join and run/predict,
     the like handler, the API): a body over `max_bytes` is refused with 413
-    as soon as it is known to be (refused input is not kept: sixteen 5 MB
-    messages used to hold 90 MB for good), and one escaping a lone surrogate
-    with 400. A whole chat's history (the client sends it with every
-    message) is far below the limit."""
+    as soon as it is known to be, one escaping a lone surrogate with 400, and
+    a Gradio event whose typed text is over `max_input_chars` with 413 (a
+    refused message is never held: Gradio kept each one in its session's
+    state, 1.8 MB a message). A long chat's history (the client sends it with
+    every message; 200 exchanges are about 1 MB) fits."""
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, max_input_chars: int = MAX_INPUT_CHARS):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_input_chars = max_input_chars
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
@@ -137,6 +144,8 @@ class RequestGuard:
         body = b"".join(chunks)
         if lone_surrogate(body):
             return await _refuse(send, 400, "The request holds a broken character (a lone surrogate); please type it again.")
+        if _longest_input(body) > self.max_input_chars:
+            return await _refuse(send, 413, f"A message is over {self.max_input_chars:,} characters; please shorten it.")
         sent = False
 
         async def replay():
@@ -147,6 +156,22 @@ class RequestGuard:
             return await receive()
 
         return await self.app(scope, replay, send)
+
+
+def _longest_input(body: bytes) -> int:
+    """The longest string at the top of a Gradio event's "data" (0 for any
+    other body).
+
+    >>> _longest_input(b'{"data": ["How many?", [{"role": "user", "content": "a long turn"}], []]}')
+    9
+    """
+    if b'"data"' not in body:
+        return 0
+    try:
+        data = json.loads(body).get("data")
+    except (ValueError, AttributeError):
+        return 0  # not an event: the route answers for itself
+    return max((len(x) for x in data if isinstance(x, str)), default=0) if isinstance(data, list) else 0
 
 
 async def _refuse(send, status: int, message: str) -> None:

@@ -33,6 +33,10 @@ from .chat import CSS, EXAMPLES, auth_pair, build_demo  # noqa: E402
 from .guard import LoginThrottle, RequestGuard  # noqa: E402
 
 log = logging.getLogger(__name__)
+# Sessions whose state Gradio keeps (its default, 10 000, let a client hold
+# gigabytes by opening sessions): with requests of at most 1 MB, at most
+# about 256 MB; an older session only loses its retry and undo buttons' state.
+SESSIONS_KEPT = 256
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -161,6 +165,9 @@ def build_app(assistant, settings: Settings | None = None):
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/api", build_api(assistant, settings))
     demo = build_demo(assistant, settings)
+    # Gradio keeps each session's state (the chat's history, its last
+    # message) in memory; the oldest sessions' go past this many.
+    demo.state_session_capacity = SESSIONS_KEPT
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_max_size)
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
