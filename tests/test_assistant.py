@@ -89,8 +89,14 @@ def test_a_box_s_bracketed_mark_brings_its_note(assistant):
 
 def test_a_footnote_is_quoted_once(assistant):
     # Note 104 is both a sentence of a retrieved passage and the note a quote
-    # cites: it is quoted once.
-    answer = assistant.ask(
+    # cites: it is quoted once. The composer's property, read with the
+    # hand-written lead, which answers with the statement and the note: the
+    # learned lead (the default) declines this question, leading with the
+    # note, which only references a source (eval/README.md, "The learned
+    # lead becomes the default").
+    hand = Assistant(replace(assistant.settings, lead="hand"), index=assistant.index,
+                     embedder=assistant.retriever.dense.embedder)
+    answer = hand.ask(
         "On what date did the UK, France, Belgium, Germany and the Netherlands agree their joint 2025 plan "
         "against Channel crossing smugglers?"
     )

@@ -181,5 +181,7 @@ def test_the_assistant_with_the_learned_lead_scores_every_candidate_and_ranks_th
     assert sources and all(s.match is not None for p in sources for s in p.sentences)
     answer = learned.ask("How many first applications for international protection were lodged in Belgium in 2024?")
     assert answer.citations and not answer.abstained
-    hand = Assistant(Settings.from_env(index_dir=real_index_dir), index=learned.index, embedder=real_embedder)
-    assert hand.scorer is None and hand.passages.matcher is None  # the default: the hand-written lead
+    default = Assistant(Settings.from_env(index_dir=real_index_dir), index=learned.index, embedder=real_embedder)
+    assert isinstance(default.scorer, LeadRanker)  # the default since the second train draw
+    hand = Assistant(Settings.from_env(index_dir=real_index_dir, lead="hand"), index=learned.index, embedder=real_embedder)
+    assert hand.scorer is None and hand.passages.matcher is None
