@@ -1,7 +1,8 @@
 """Serving throughput: N clients for S seconds through the JSON API and
 through the chat, with one app process and with two behind nginx
 (scripts/replicas.py); and the history attack (another user's answer time
-while two clients send 24 KB histories). Prints the figures for
+alone, while two clients ask without history, and while they send 24 KB
+histories). Prints the figures for
 docs/PERFORMANCE.md.
 
     .venv/bin/python benchmarks/bench_serving.py [--clients 20] [--seconds 60] [--processes 1 2] [--port 7990]
@@ -180,25 +181,31 @@ def history_attack(url: str, seconds: float, questions: list[str]) -> dict:
                 n += 1
         return times
 
+    def beside(history: list) -> list[float]:
+        """The user's times while two other clients ask with `history`."""
+        stop_at = time.perf_counter() + seconds
+
+        def other(k: int) -> None:
+            with httpx.Client() as http:
+                n = 0
+                while time.perf_counter() < stop_at:
+                    page_ask(http, url, fn, f"other-{k}-{n}-{len(history)}", "And what about that?", history)
+                    n += 1
+
+        others = [threading.Thread(target=other, args=(k,)) for k in range(2)]
+        for t in others:
+            t.start()
+        times = user_times(stop_at)
+        for t in others:
+            t.join()
+        return times
+
     alone = user_times(time.perf_counter() + seconds)
-    stop_at = time.perf_counter() + seconds
-
-    def attacker(k: int) -> None:
-        with httpx.Client() as http:
-            n = 0
-            while time.perf_counter() < stop_at:
-                page_ask(http, url, fn, f"attacker-{k}-{n}", "And what about that?", big)
-                n += 1
-
-    attackers = [threading.Thread(target=attacker, args=(k,)) for k in range(2)]
-    for t in attackers:
-        t.start()
-    attacked = user_times(stop_at)
-    for t in attackers:
-        t.join()
+    plain = beside([])  # the same load without the histories: what sharing the machine costs
+    attacked = beside(big)
     med = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    return {"history_bytes": len(json.dumps(big)), "alone_p50_ms": med(alone), "attacked_p50_ms": med(attacked),
-            "alone_n": len(alone), "attacked_n": len(attacked)}
+    return {"history_bytes": len(json.dumps(big)), "alone_p50_ms": med(alone), "plain_p50_ms": med(plain),
+            "attacked_p50_ms": med(attacked), "alone_n": len(alone), "plain_n": len(plain), "attacked_n": len(attacked)}
 
 
 def main() -> int:
@@ -206,7 +213,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--targets", nargs="+", default=["api", "chat"], choices=["api", "chat"])
+    parser.add_argument("--targets", nargs="*", default=["api", "chat"], choices=["api", "chat"])
     parser.add_argument("--attack-seconds", type=float, default=20, help="the history attack's each half (0: skip it)")
     parser.add_argument("--port", type=int, default=7990)
     parser.add_argument("--logs", type=Path, default=Path("/tmp/emnqa-bench-serving"))
@@ -226,8 +233,9 @@ def main() -> int:
             if processes == 1 and args.attack_seconds > 0:
                 a = history_attack(url, args.attack_seconds, questions)
                 print(f"history attack (1 process): another user's chat answer p50 {a['alone_p50_ms']:.0f} ms alone "
-                      f"({a['alone_n']} answers), {a['attacked_p50_ms']:.0f} ms while 2 clients send "
-                      f"{a['history_bytes'] / 1000:.0f} KB histories ({a['attacked_n']} answers)", flush=True)
+                      f"({a['alone_n']} answers), {a['plain_p50_ms']:.0f} ms while 2 clients ask without history "
+                      f"({a['plain_n']}), {a['attacked_p50_ms']:.0f} ms while they send "
+                      f"{a['history_bytes'] / 1000:.0f} KB histories ({a['attacked_n']})", flush=True)
         finally:
             stop(proc)
     return 0

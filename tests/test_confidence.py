@@ -57,7 +57,7 @@ def test_below_the_threshold_the_answer_is_declined_with_the_reason():
 
 def test_abstention_setting_is_validated():
     assert Settings().abstention == "rules"
-    with pytest.raises(ConfigError, match="EMNQA_ABSTENTION must be one of learned, rules"):
+    with pytest.raises(ConfigError, match="EMNQA_ABSTENTION must be one of learned, rules, classifier"):
         Settings(abstention="always")
 
 
@@ -65,7 +65,7 @@ def test_abstention_setting_is_validated():
 def test_every_answer_carries_its_confidence_and_learned_abstention_declines_below_it(real_index_dir):
     from emnqa.assistant import Assistant
 
-    rules = Assistant(Settings.from_env(index_dir=real_index_dir))
+    rules = Assistant(Settings.from_env(index_dir=real_index_dir, abstention="rules"))
     learned = Assistant(Settings.from_env(index_dir=real_index_dir, abstention="learned"),
                         index=rules.index, embedder=rules.retriever.dense.embedder)
     questions = ["How many people applied for international protection in Belgium in 2024?",

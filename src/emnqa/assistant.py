@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .answer.abstain import decide
+from .answer.answerable import abstention_judge
 from .answer.confidence import Confidence, features
 from .answer.extend import with_item_dates, with_notes, with_table_headers
 from .answer.facts import CorpusFacts
@@ -77,6 +78,7 @@ class Assistant:
         self.facts = CorpusFacts.build(index.chunks, self.passages.idf, self.years)
         self.abstain_off: frozenset[str] = frozenset()
         self.confidence = Confidence.load()
+        self.judge = abstention_judge(self.settings.abstention, self.confidence)
         self.scorer = scorer or ReaderScorer.from_settings(self.settings) or lead  # picks the lead quote: reader, else lead ranker
         self.trilingual = trilingual  # French and Dutch questions' lexicon; None: the shipped one (emnqa.language)
 
@@ -91,11 +93,9 @@ class Assistant:
         query, found, sources = self._read(understood, k, filters)
         evidence, hand = choose_both(query, sources, self.facts, self.params, self.scorer and self.scorer.rescore)
         verdict = decide(query, evidence, self.facts, self.params, self.abstain_off, hand)  # the rules judge both leads
-        # The calibrated probability that the first quote answers; with
-        # Settings.abstention "learned", an answer below its threshold is declined too.
-        confidence = self.confidence.probability(features(query, evidence, found, verdict, self.facts))
-        if self.settings.abstention == "learned":
-            verdict = self.confidence.judge(confidence, verdict)
+        row = features(query, evidence, found, verdict, self.facts)
+        confidence = self.confidence.probability(row)  # the calibrated probability that the first quote answers
+        verdict = self.judge(row, confidence, verdict)  # Settings.abstention: the rules, with the confidence, or the classifier
         answer = replace(self.compose(query, found, evidence, verdict), question=question, confidence=confidence)
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 

@@ -25,8 +25,10 @@ FAISS_INDEXES = ("flat", "hnsw", "ivf")
 # Who decides "not covered": the abstention rules alone ("rules"), or the
 # rules and the answer's calibrated confidence below a threshold chosen on
 # dev ("learned": far fewer wrong answers, more answerable questions
-# declined; eval/README.md, "Learned confidence", has the trade measured).
-ABSTENTIONS = ("learned", "rules")
+# declined; eval/README.md, "Learned confidence", has the trade measured),
+# or the answerability classifier alone, the rules its features
+# ("classifier"; emnqa.answer.answerable).
+ABSTENTIONS = ("learned", "rules", "classifier")
 # The answer reader (answer/reader.py), a cross-encoder that picks the lead
 # quote: off (the default: its held-out gain is within noise and it adds
 # about 23 ms an answer; eval/README.md, "The answer reader"), or run on one

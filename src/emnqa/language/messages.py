@@ -42,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason.unknown_name": "the documents never mention {detail}",
         "reason.unknown_phrase": "the documents never use the phrase {detail}",
         "reason.low_confidence": "no passage found answers it clearly (confidence {detail})",
+        "reason.unlikely_answerable": "the passages found are unlikely to answer it (probability {detail})",
         "reason.language": "the question is not in English, French or Dutch",
     },
     "fr": {
@@ -73,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason.unknown_name": "les documents ne mentionnent jamais {detail}",
         "reason.unknown_phrase": "les documents n'emploient jamais l'expression {detail}",
         "reason.low_confidence": "aucun passage trouvé n'y répond clairement (confiance {detail})",
+        "reason.unlikely_answerable": "il est peu probable que les passages trouvés y répondent (probabilité {detail})",
         "reason.language": "la question n'est ni en anglais, ni en français, ni en néerlandais",
     },
     "nl": {
@@ -104,6 +106,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason.unknown_name": "de documenten vermelden {detail} nergens",
         "reason.unknown_phrase": "de documenten gebruiken de uitdrukking {detail} nergens",
         "reason.low_confidence": "geen gevonden passage beantwoordt ze duidelijk (betrouwbaarheid {detail})",
+        "reason.unlikely_answerable": "de gevonden passages beantwoorden ze waarschijnlijk niet (kans {detail})",
         "reason.language": "de vraag is niet in het Engels, Frans of Nederlands",
     },
 }
