@@ -19,40 +19,22 @@ calibration, threshold, data, figures) ship beside this module.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import ModelUnavailable
 from ..types import Verdict
-from .confidence import FEATURES, _booster, calibrated
+from .confidence import Calibrated
 
 MODEL_PATH = Path(__file__).with_name("answerable.txt")
 CARD_PATH = Path(__file__).with_name("answerable.json")
-_FIT_HINT = "Fit it again: .venv/bin/python eval/train_answerable.py, or set EMNQA_ABSTENTION=rules."
 
 
-class Answerability:
-    """The fitted classifier, its Platt calibration and its threshold."""
+class Answerability(Calibrated):
+    """The probability that the documents answer the question, and its threshold."""
 
-    def __init__(self, booster, a: float, b: float, threshold: float):
-        if list(booster.feature_name()) != list(FEATURES):
-            raise ModelUnavailable(f"The answerability model at {MODEL_PATH} was fitted on other features. {_FIT_HINT}")
-        self.booster, self.a, self.b, self.threshold = booster, a, b, threshold
-
-    @classmethod
-    def load(cls, model: Path = MODEL_PATH, card: Path = CARD_PATH) -> "Answerability":
-        if not model.exists() or not card.exists():
-            raise ModelUnavailable(f"No answerability model at {model}. {_FIT_HINT}")
-        data = json.loads(card.read_text(encoding="utf-8"))
-        return cls(_booster(str(model)), data["platt"]["a"], data["platt"]["b"], data["threshold"])
-
-    def probability(self, row: Sequence[float]) -> float:
-        """The calibrated probability that the documents answer the question."""
-        import numpy as np
-
-        raw = float(self.booster.predict(np.asarray([row], dtype=np.float64), raw_score=True)[0])
-        return calibrated(raw, self.a, self.b)
+    model, card = MODEL_PATH, CARD_PATH
+    what = "answerability model"
+    fit = "Fit it again: .venv/bin/python eval/train_answerable.py, or set EMNQA_ABSTENTION=rules."
 
     def judge(self, probability: float, verdict: Verdict) -> Verdict:
         """Declined below the threshold (with the rules that fired, as

@@ -86,31 +86,39 @@ def features(query: Query, evidence: Sequence[Evidence], found: Sequence[Passage
     ]
 
 
-class Confidence:
-    """The fitted classifier, its Platt calibration and its threshold."""
+class Calibrated:
+    """A LightGBM classifier over FEATURES, with its Platt calibration and
+    threshold: the model file and its card (`model`, `card`) ship beside the
+    module that names them; `what` and `fit` go into the errors."""
+
+    model: Path = MODEL_PATH
+    card: Path = CARD_PATH
+    what = "confidence model"
+    fit = "Fit it again: .venv/bin/python eval/train_confidence.py"
 
     def __init__(self, booster, a: float, b: float, threshold: float):
-        names = list(booster.feature_name())
-        if names != list(FEATURES):
-            raise ModelUnavailable(
-                f"The confidence model at {MODEL_PATH} was fitted on other features. "
-                "Fit it again: .venv/bin/python eval/train_confidence.py"
-            )
+        if list(booster.feature_name()) != list(FEATURES):
+            raise ModelUnavailable(f"The {self.what} at {self.model} was fitted on other features. {self.fit}")
         self.booster, self.a, self.b, self.threshold = booster, a, b, threshold
 
     @classmethod
-    def load(cls, model: Path = MODEL_PATH, card: Path = CARD_PATH) -> "Confidence":
+    def load(cls, model: Path | None = None, card: Path | None = None):
+        model, card = model or cls.model, card or cls.card
         if not model.exists() or not card.exists():
-            raise ModelUnavailable(f"No confidence model at {model}. Fit one: .venv/bin/python eval/train_confidence.py")
+            raise ModelUnavailable(f"No {cls.what} at {model}. {cls.fit}")
         data = json.loads(card.read_text(encoding="utf-8"))
         return cls(_booster(str(model)), data["platt"]["a"], data["platt"]["b"], data["threshold"])
 
     def probability(self, row: Sequence[float]) -> float:
-        """The calibrated probability that the first quote answers."""
+        """The calibrated probability for a question's row."""
         import numpy as np
 
         raw = float(self.booster.predict(np.asarray([row], dtype=np.float64), raw_score=True)[0])
         return calibrated(raw, self.a, self.b)
+
+
+class Confidence(Calibrated):
+    """The probability that the first quote answers, and its threshold."""
 
     def judge(self, probability: float, verdict: Verdict) -> Verdict:
         """The rules' verdict, and abstention below the threshold too.
