@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import uuid
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
@@ -31,7 +30,7 @@ from ..config import HISTORY_WINDOW, Settings
 from ..errors import EmnqaError, InvalidQuery
 from ..types import Filters
 from .chat import MAX_MESSAGE_CHARS, MAX_TURN_CHARS, auth_pair, validate_message, validate_turn
-from .guard import ClientLimit, client_of
+from .guard import ClientLimit, client_of, error_id
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +72,16 @@ class AskRequest(BaseModel):
 
 
 class ApiError(Exception):
-    """An error the API answers with `status` and one sentence."""
+    """An error the API answers with `status` and one sentence; `id`, the one
+    its log line has (a new one when it was not logged)."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, id: str | None = None):
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.message, self.headers, self.id = status, message, headers or {}, id or error_id()
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "id": uuid.uuid4().hex[:12]}, status_code=status, headers=headers)
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, id: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "id": id or error_id()}, status_code=status, headers=headers)
 
 
 def build_api(assistant, settings: Settings | None = None) -> FastAPI:
@@ -128,7 +128,7 @@ def build_api(assistant, settings: Settings | None = None) -> FastAPI:
 
     @api.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.headers)
+        return error_response(exc.status, exc.message, exc.headers, exc.id)
 
     @api.exception_handler(RequestValidationError)
     async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -148,13 +148,14 @@ def build_api(assistant, settings: Settings | None = None) -> FastAPI:
         except InvalidQuery as exc:
             raise ApiError(400, str(exc)) from None
         except EmnqaError as exc:
-            error_id = uuid.uuid4().hex[:12]
-            log.error("api error %s: cannot answer %.200r: %s", error_id, body.question, exc)
-            raise ApiError(503, f"The assistant cannot answer right now: its index or model needs attention (error {error_id}).") from None
+            logged = error_id()
+            log.error("api error %s: cannot answer %.200r: %s", logged, body.question, exc)
+            raise ApiError(503, f"The assistant cannot answer right now: its index or model needs attention (error {logged}).",
+                           id=logged) from None
         except Exception as exc:  # one line in the log, the id in the reply: never a traceback either way
-            error_id = uuid.uuid4().hex[:12]
-            log.error("api error %s: unexpected %s answering %.200r: %s", error_id, type(exc).__name__, body.question, exc)
-            raise ApiError(500, f"Sorry, something went wrong (error {error_id}).") from None
+            logged = error_id()
+            log.error("api error %s: unexpected %s answering %.200r: %s", logged, type(exc).__name__, body.question, exc)
+            raise ApiError(500, f"Sorry, something went wrong (error {logged}).", id=logged) from None
         # Plain JSON: the object is plain data already, and FastAPI's
         # jsonable_encoder walk over its passages costs more than the answer.
         return JSONResponse(answer.to_dict())

@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import threading
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
@@ -37,6 +36,7 @@ from ..types import Filters  # noqa: E402
 from ..config import HISTORY_WINDOW, Settings  # noqa: E402
 from ..errors import EmnqaError, InvalidQuery  # noqa: E402
 from .feedback import append_feedback, feedback_record  # noqa: E402
+from .guard import error_id  # noqa: E402
 from ..types import Answer, Citation, Passage  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -430,14 +430,14 @@ class WebChat:
         except InvalidQuery as exc:
             return render_error(str(exc)), render_notice(str(exc))
         except EmnqaError as exc:
-            error_id = _error_id()
-            log.error("error %s: cannot answer %.200r: %s", error_id, message, exc)
-            shown = f"{UNAVAILABLE} (error {error_id})"
+            logged = error_id()
+            log.error("error %s: cannot answer %.200r: %s", logged, message, exc)
+            shown = f"{UNAVAILABLE} (error {logged})"
             return render_error(shown), render_notice(shown)
         except Exception as exc:  # one line with an id the user sees; never a traceback
-            error_id = _error_id()
-            log.error("error %s: unexpected %s answering %.200r: %s", error_id, type(exc).__name__, message, exc)
-            shown = f"{GENERIC_ERROR} (error {error_id})"
+            logged = error_id()
+            log.error("error %s: unexpected %s answering %.200r: %s", logged, type(exc).__name__, message, exc)
+            shown = f"{GENERIC_ERROR} (error {logged})"
             return render_error(shown), render_notice(shown)
         text = render_answer(answer)
         chosen = {"doc_ids": list(doc_ids or []), "years": list(years or [])}
@@ -491,9 +491,6 @@ class WebChat:
         with self._lock:
             return {text: asked.answer for (owner, text), asked in self._asked.items() if owner == session}
 
-
-def _error_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 # -- the page -------------------------------------------------------------------

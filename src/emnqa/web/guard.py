@@ -66,11 +66,8 @@ class LoginThrottle:
         client = client_of(scope)
         if not self.failures.allows(client):
             wait = self.failures.retry_after(client)
-            body = json.dumps({"detail": f"Too many wrong passwords; try again in {wait} s."}).encode()
-            await send({"type": "http.response.start", "status": 429,
-                        "headers": [(b"content-type", b"application/json"), (b"retry-after", str(wait).encode()),
-                                    (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await respond_json(send, 429, {"detail": f"Too many wrong passwords; try again in {wait} s."},
+                               ((b"retry-after", str(wait).encode()),))
             return
         status = 0
 
@@ -144,7 +141,7 @@ class RequestGuard:
         body = b"".join(chunks)
         if lone_surrogate(body):
             return await _refuse(send, 400, "The request holds a broken character (a lone surrogate); please type it again.")
-        if _longest_input(body) > self.max_input_chars:
+        if len(body) > self.max_input_chars and _longest_input(body) > self.max_input_chars:
             return await _refuse(send, 413, f"A message is over {self.max_input_chars:,} characters; please shorten it.")
         sent = False
 
@@ -174,8 +171,18 @@ def _longest_input(body: bytes) -> int:
     return max((len(x) for x in data if isinstance(x, str)), default=0) if isinstance(data, list) else 0
 
 
-async def _refuse(send, status: int, message: str) -> None:
-    body = json.dumps({"error": message, "id": uuid.uuid4().hex[:12]}).encode()
+def error_id() -> str:
+    """The id an error is logged and shown with."""
+    return uuid.uuid4().hex[:12]
+
+
+async def respond_json(send, status: int, body: dict, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """Answer an ASGI request with `body` as JSON, without calling the app."""
+    data = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    await respond_json(send, status, {"error": message, "id": error_id()})

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,7 +29,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from ..config import Settings  # noqa: E402
 from ..errors import EmnqaError  # noqa: E402
 from .chat import CSS, EXAMPLES, auth_pair, build_demo  # noqa: E402
-from .guard import LoginThrottle, RequestGuard  # noqa: E402
+from .guard import LoginThrottle, RequestGuard, error_id, respond_json  # noqa: E402
 
 log = logging.getLogger(__name__)
 # Sessions whose state Gradio keeps (its default, 10 000, let a client hold
@@ -94,11 +93,7 @@ class RefuseUploads:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith("/upload"):
-            body = b'{"error": "This chat takes no files."}'
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
-            return
+            return await respond_json(send, 403, {"error": "This chat takes no files."})
         return await self.app(scope, receive, send)
 
 
@@ -137,7 +132,7 @@ class _OneLineTracebacks:
     def print_exc(*args, **kwargs) -> None:
         kind, error, _ = sys.exc_info()
         message = " ".join(str(error).split())[:300]
-        log.error("error %s in a chat event: %s: %s", uuid.uuid4().hex[:12], kind.__name__ if kind else "?", message)
+        log.error("error %s in a chat event: %s: %s", error_id(), kind.__name__ if kind else "?", message)
 
 
 def quiet_gradio_tracebacks() -> None:
