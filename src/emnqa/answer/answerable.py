@@ -3,15 +3,14 @@ the train split's answerable and unanswerable questions
 (eval/train_answerable.py), over the same row as the confidence
 (emnqa.answer.confidence.features: the evidence's scores, the passages'
 retrieval scores, the question's type and wording, and every abstention rule
-as a feature). With EMNQA_ABSTENTION=classifier it decides "not covered"
-alone: below its threshold the answer is declined, above it the answer is
-given even when a rule fired. Calibration (Platt) and threshold are chosen
-out of fold on train: the threshold is the highest whose out-of-fold false
-abstention stays at or below 3% (issue 16's bound). Measured out of fold,
-it declines more unanswerable questions than the rules at a lower false
-abstention, and held out too; it is not the default because it fails four
-of the default suite's checked questions (eval/README.md, "The
-answerability classifier").
+as a feature). It decides "not covered" (EMNQA_ABSTENTION=classifier, the
+default): below its threshold the answer is declined, above it the answer
+is given even when a rule fired, with one exception (BINDING). Calibration
+(Platt) and threshold are chosen out of fold on train: the threshold is the
+highest whose out-of-fold false abstention stays at or below 3% (issue 16's
+bound). Out of fold on train it declines more unanswerable questions than
+the rules at a lower false abstention, and held out too (eval/README.md,
+"The answerability classifier").
 
 The model (`answerable.txt`, LightGBM) and its card (`answerable.json`:
 calibration, threshold, data, figures) ship beside this module.
@@ -27,6 +26,13 @@ from .confidence import Calibrated
 
 MODEL_PATH = Path(__file__).with_name("answerable.txt")
 CARD_PATH = Path(__file__).with_name("answerable.json")
+
+
+# Rules whose decline stands whatever the classifier says: a phrase the user
+# quotes that the documents never use cannot be answered by them. A bound of
+# logic, not a fitted one: it fires on no train question, so the classifier
+# cannot learn it (as a constraint beside it, neutral out of fold).
+BINDING = ("unknown_phrase",)
 
 
 class Answerability(Calibrated):
@@ -45,10 +51,13 @@ class Answerability(Calibrated):
         (Verdict(abstain=True, reasons=('no_figure', 'unlikely_answerable: 0.10')), Verdict(abstain=True, reasons=('unlikely_answerable: 0.10',)))
         >>> c.judge(0.8, Verdict(True, ("no_figure",)))
         Verdict(abstain=False, reasons=())
+        >>> c.judge(0.8, Verdict(True, ("no_figure", "unknown_phrase: golden visa")))
+        Verdict(abstain=True, reasons=('unknown_phrase: golden visa',))
         """
         if probability < self.threshold:
             return Verdict(True, (*verdict.reasons, f"unlikely_answerable: {probability:.2f}"))
-        return Verdict(False)
+        bound = tuple(reason for reason in verdict.reasons if reason.split(":", 1)[0] in BINDING)
+        return Verdict(bool(bound), bound)
 
 
 # (the confidence's row, the confidence, the rules' verdict) -> the verdict.
