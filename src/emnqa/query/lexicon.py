@@ -230,13 +230,23 @@ def name_usage(lexicon: Lexicon, texts: Iterable[str]) -> dict[str, int]:
             # A cheap substring test on the name's longest word first: the
             # regex runs only on texts that can match (70,000 chunks x 1,500
             # names would otherwise take minutes).
-            word = max(name.split(), key=len).casefold()
-            usage[name] = sum(1 for t, low in folded if word in low and _find(name, t))
+            word = _longest_word(name)
+            usage[name] = sum(1 for t, low in folded if word in low and _pattern(name).search(t))
     return usage
 
 
 def _find(name: str, text: str) -> re.Match[str] | None:
+    # The name's longest word must be in the text for the pattern to match:
+    # a substring test first spares most of the regex searches (reword and
+    # expand_query try every name of the lexicon on each question).
+    if _longest_word(name) not in text.casefold():
+        return None
     return _pattern(name).search(text)
+
+
+@lru_cache(maxsize=None)
+def _longest_word(name: str) -> str:
+    return max(name.split(), key=len).casefold() if name.split() else ""
 
 
 @lru_cache(maxsize=None)

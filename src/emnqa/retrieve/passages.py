@@ -150,8 +150,21 @@ def _same_section(a: Chunk, b: Chunk) -> bool:
 
 def _overlap(a: str, b: str) -> int:
     """Length of the longest suffix of `a` that starts `b` (the sentence
-    consecutive chunks share), ending at a line or sentence boundary of `b`."""
-    for size in range(min(len(a), len(b), _MAX_OVERLAP), 0, -1):
-        if a.endswith(b[:size]) and (size == len(b) or b[size] in "\n "):
+    consecutive chunks share), ending at a line or sentence boundary of `b`.
+
+    >>> _overlap("One. Two.", "Two. Three."), _overlap("One. Two.", "Three."), _overlap("ab", "abc")
+    (4, 0, 0)
+    >>> _overlap("x Two.", "Two.")
+    4
+    """
+    if not a or not b:
+        return 0
+    # The suffixes of `a` that `b` may start with begin where `a` has b's
+    # first character: tried longest first, as every length would be.
+    first, at = b[0], a.find(b[0], len(a) - min(len(a), len(b), _MAX_OVERLAP))
+    while at >= 0:
+        size = len(a) - at
+        if b.startswith(a[at:]) and (size == len(b) or b[size] in "\n "):
             return size
+        at = a.find(first, at + 1)
     return 0

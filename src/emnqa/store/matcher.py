@@ -33,6 +33,7 @@ FROZEN = "embeddings."  # parameters not fine-tuned, hence not shipped
 DIMENSION = 384  # the bundled model's vectors
 MAX_WORDPIECES = 128  # a question longer than this is cut (none in the evaluation sets comes near)
 EXPORT_VERSION = 1
+MATCHER_THREADS = 1  # onnxruntime threads of the matcher's session (see load_matcher)
 _FIT_HINT = "Fit it again: .venv/bin/python eval/train_lead.py, or set EMNQA_LEAD=hand."
 
 
@@ -149,4 +150,7 @@ def load_matcher(backend: str, cache_dir: Path, path: Path | str = MATCHER_PATH,
     def export(out: Path) -> None:
         export_onnx(base_model_path(), out, tuned=lambda bert: load_tuned(bert, path))
 
-    return OnnxMatcher(tuned_graph(path, backend, cache_dir, export, "answer-matcher", EXPORT_VERSION, "the answer matcher", say))
+    # One thread: the matcher runs beside the question's own encoding (search.start_matching), each
+    # on a core; with two threads each they contend for both (ask p50 about 3 ms slower, docs/PERFORMANCE.md).
+    graph = tuned_graph(path, backend, cache_dir, export, "answer-matcher", EXPORT_VERSION, "the answer matcher", say)
+    return OnnxMatcher(graph, threads=MATCHER_THREADS)
