@@ -2,12 +2,15 @@
 train split; calibrate it and choose its threshold out of fold on train;
 report dev; write its card (answerable.json). The test split is never read.
 
-    .venv/bin/python eval/train_answerable.py [--dry-run] [--rows FILE]
+    .venv/bin/python eval/train_answerable.py --matches FILE [--dry-run] [--rows FILE]
 
 Each question is the confidence's row (answer/confidence.py: evidence and
 retrieval scores, question type and wording, each abstention rule as a
 feature), read as the assistant answers it (eval/train_confidence.collect);
-the label is whether the question is answerable. Five folds of train give
+the label is whether the question is answerable. The train questions the
+shipped answer matcher was fitted on are read with their out-of-fold cosines
+(`--matches`, kept by eval/train_lead.py --matches), as a new question's
+would be. Five folds of train give
 out-of-fold scores for every train question: the number of trees (100, 200
 or 400, by out-of-fold log loss), Platt scaling of the raw score, and the
 threshold (the highest whose out-of-fold false abstention is at most
@@ -53,6 +56,25 @@ PARAMS = {
 }
 
 
+def out_of_fold_cosines(path: Path) -> dict:
+    """question id -> {(chunk ids, sentence start): the matcher's cosine out
+    of fold}, for the train questions the shipped matcher was fitted on. Read
+    with the shipped matcher's own cosines, which it learned on them, the
+    rows of those questions would teach the classifier to trust a cosine
+    further than a new question's deserves."""
+    import torch
+
+    from train_lead import groups_of
+
+    kept = torch.load(path, weights_only=False)
+    assistant = Assistant(Settings.from_env(reader="off", lead="hand"))  # the candidates as train_lead.py finds them
+    groups = groups_of(assistant, load_splits(["train"], ROOT / "eval"))
+    if kept.get("ids") != [g.question.id for g in groups]:
+        raise SystemExit(f"{path} holds the cosines of other train questions: run eval/train_lead.py --matches {path} again")
+    return {g.question.id: {(g.found[i].passage.chunk_ids, g.found[i].start): float(c) for i, c in zip(g.quotable, m)}
+            for g, m in zip(groups, kept["train"])}
+
+
 def fit(X: np.ndarray, y: np.ndarray, rounds: int):
     import lightgbm
 
@@ -96,6 +118,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
     parser.add_argument("--rows", type=Path, metavar="FILE", help="keep the questions' rows in FILE, and read them from it when it exists")
+    parser.add_argument("--matches", type=Path, metavar="FILE", required=True,
+                        help="the answer matcher's out-of-fold cosines of the train questions "
+                             "(eval/train_lead.py --matches FILE keeps them)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.rows is not None and args.rows.is_file():
@@ -104,7 +129,9 @@ def main(argv=None) -> int:
         # As the assistant answers by default; the confidence model need not load.
         with mock.patch.object(Confidence, "load", classmethod(lambda cls, *a, **k: None)):
             assistant = Assistant(Settings.from_env(abstention="rules"))
-        data = {name: collect(assistant, load_splits([name], ROOT / "eval")) for name in ("train", "dev")}
+        cosines = out_of_fold_cosines(args.matches)
+        data = {name: collect(assistant, load_splits([name], ROOT / "eval"), cosines if name == "train" else None)
+                for name in ("train", "dev")}
         if args.rows is not None:
             args.rows.write_bytes(pickle.dumps(data))
     train, dev = data["train"], data["dev"]

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
@@ -45,10 +46,17 @@ SEED = 16
 MOST_DECLINED = 0.03  # of the answerable dev questions, at most
 
 
-def collect(assistant: Assistant, questions) -> dict:
+def collect(assistant: Assistant, questions, cosines: dict | None = None) -> dict:
+    """Each question's row, label, whether it is answerable and whether the
+    rules decline it, read as the assistant answers. `cosines` (question id
+    -> {(chunk ids, sentence start): cosine}) replaces the answer matcher's
+    cosines of those questions' sentences: the out-of-fold ones of the
+    questions the shipped matcher was fitted on (eval/train_answerable.py)."""
     rows, labels, answerable, ruled = [], [], [], []
     for q in questions:
         query, found, sources = assistant.read(q.question, q.history)
+        if cosines and q.id in cosines:
+            sources = [with_matches(p, cosines[q.id]) for p in sources]
         # As the assistant answers: its lead (the lead ranker's), the rules judging both leads.
         evidence, hand = choose_both(query, sources, assistant.facts, assistant.params, assistant.scorer and assistant.scorer.rescore)
         verdict = decide(query, evidence, assistant.facts, assistant.params, hand=hand)
@@ -59,6 +67,15 @@ def collect(assistant: Assistant, questions) -> dict:
         answerable.append(q.answerable)
         ruled.append(verdict.abstain)
     return {"X": np.asarray(rows), "y": np.asarray(labels), "answerable": np.asarray(answerable), "ruled": np.asarray(ruled)}
+
+
+def with_matches(passage, table: dict):
+    """The passage with the matcher's cosines of its sentences that `table` holds."""
+    if not passage.sentences:
+        return passage
+    return replace(passage, sentences=tuple(
+        replace(s, match=table[(passage.chunk_ids, s.start)]) if (passage.chunk_ids, s.start) in table else s
+        for s in passage.sentences))
 
 
 def fit(train: dict, dev: dict, rounds: int = 400):
@@ -128,13 +145,23 @@ def figures(p: np.ndarray, data: dict, at: float) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
+    parser.add_argument("--matches", type=Path, metavar="FILE",
+                        help="read the train questions with the answer matcher's out-of-fold cosines "
+                             "(eval/train_lead.py --matches FILE keeps them), as eval/train_answerable.py does")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     eval_dir = ROOT / "eval"
     # The model being fitted need not load (it may have been fitted on other features).
     with mock.patch.object(Confidence, "load", classmethod(lambda cls, *a, **k: None)):
         assistant = Assistant(Settings.from_env(abstention="rules"))
-    data = {name: collect(assistant, load_splits([name], eval_dir)) for name in ("train", "dev")}
+    cosines = None
+    if args.matches is not None:
+        sys.path.insert(0, str(ROOT / "eval"))
+        from train_answerable import out_of_fold_cosines
+
+        cosines = out_of_fold_cosines(args.matches)
+    data = {name: collect(assistant, load_splits([name], eval_dir), cosines if name == "train" else None)
+            for name in ("train", "dev")}
     booster, rounds = fit(data["train"], data["dev"])
     raw = {name: booster.predict(d["X"], num_iteration=rounds, raw_score=True) for name, d in data.items()}
     a, b = platt(raw["dev"], data["dev"]["y"])

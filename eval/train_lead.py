@@ -12,12 +12,16 @@ read.
    string is a positive.
 2. The matcher: the bundled MiniLM's question side fine-tuned (word
    embeddings frozen) so that a softmax over the cosines of the question to
-   its quotable candidates puts its weight on the positives (temperature
-   TAU). Out of fold on train (FOLDS models, each fitted on the other folds),
-   so that the ranker below learns how far to trust a cosine it has not
-   seen in training; then once on all of train (shipped).
-3. The ranker: LightGBM lambdarank over answer.lead.FEATURES, the matcher's
-   cosine out of fold; the settings with the best dev precision at 1 (the
+   its quotable candidates and a "none of them" option (a cosine fitted with
+   the model) puts its weight on the positives, or, for an unanswerable
+   question, on the option (temperature TAU): a cosine then says on one
+   scale whether a sentence answers. Out of fold on train (FOLDS models,
+   each fitted on the other folds), so that the ranker below (and the
+   answerability classifier, eval/train_answerable.py --matches) learns how
+   far to trust a cosine it has not seen in training; then once on all of
+   train (shipped).
+3. The ranker: LightGBM lambdarank over answer.lead.FEATURES of the
+   answerable questions' candidates, the matcher's cosine out of fold; the settings with the best dev precision at 1 (the
    first candidate holds the answer) among a few, the smaller model on a
    tie within one question.
 
@@ -56,6 +60,7 @@ from emnqa.store.matcher import MATCHER_PATH, MAX_WORDPIECES, FROZEN, mean_poole
 SEED = 16
 FOLDS = 5
 EPOCHS, LR, TAU, BATCH = 3, 3e-5, 0.05, 16  # the matcher's fit (3 epochs: the ranker on dev as good as with 6, half the time)
+NULL, NULL_LR = 0.45, 1e-2  # the "none of them" option's cosine: its start and learning rate
 # The ranker's settings tried on dev (trees, leaves, learning rate, least questions... in a leaf).
 GRID = (
     dict(n_estimators=60, num_leaves=4, learning_rate=0.1, min_child_samples=100),
@@ -84,37 +89,44 @@ GROUPS = {
 class Group:
     """One question's quotable candidates: what both models learn from."""
 
-    def __init__(self, question, query, found, quotable, gold, vectors):
+    def __init__(self, question, query, found, quotable, gold, vectors, reworded=None):
         self.question, self.query, self.found, self.quotable = question, query, found, quotable
         self.gold, self.vectors = gold, vectors  # per quotable candidate
+        self.reworded = reworded or query.text  # the question in the report's words (PassageSearch.reworded)
 
 
 def groups_of(assistant: Assistant, questions) -> list[Group]:
     """The candidate groups of the answerable questions with a positive among
-    their quotable candidates (the others teach neither model which one leads)."""
+    their quotable candidates, and of the unanswerable questions with any
+    quotable candidate (no positive: none answers). Answerable questions
+    without a positive teach neither model anything and are left out."""
     index = assistant.index
     out = []
     for q in questions:
-        if not q.answerable:
-            continue
         query, _, sources = assistant.read(q.question, q.history)
         found = candidates(query, sources, assistant.facts, assistant.params)
         admits = year_test(query.years, assistant.facts, assistant.params.year_window) if assistant.params.year_filter else None
         quotable = [i for i, e in enumerate(found) if admits is None or admits(e)]
-        gold = np.array([contains_gold(found[i].text, q.answers) for i in quotable])
-        if not gold.any():
+        if not quotable:
+            continue
+        gold = np.array([bool(q.answerable) and contains_gold(found[i].text, q.answers) for i in quotable])
+        if q.answerable and not gold.any():
             continue
         rows = {}
         for p in sources:
             rows[p.chunk_ids] = {start: row for start, _, row in sentence_spans(p, index.chunks, index.sentence_rows)}
         vectors = np.stack([index.sentence_vectors[rows[found[i].passage.chunk_ids][found[i].start]] for i in quotable])
-        out.append(Group(q, query, found, quotable, gold, vectors))
+        out.append(Group(q, query, found, quotable, gold, vectors, assistant.passages.reworded(query.text)))
     return out
 
 
 def fit_matcher(groups: list[Group], seed: int = SEED):
-    """The question side fine-tuned on `groups` (listwise softmax over each
-    question's quotable candidates, the positives' share maximised)."""
+    """The question side fine-tuned on `groups`: a listwise softmax over each
+    question's quotable candidates and a "none of them" option (a cosine
+    NULL, fitted with the model), the positives' share maximised for an
+    answerable question, the option's for an unanswerable one. So a cosine
+    says how well a sentence answers, on one scale for every question: the
+    answerability classifier reads the lead's (answer/answerable.py)."""
     import torch
 
     torch.set_num_threads(2)
@@ -124,7 +136,8 @@ def fit_matcher(groups: list[Group], seed: int = SEED):
     for name, p in model.named_parameters():
         p.requires_grad = not name.startswith(FROZEN)
     trained = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trained, lr=LR, weight_decay=0.01)
+    null = torch.nn.Parameter(torch.tensor(NULL))
+    optimiser = torch.optim.AdamW([{"params": trained}, {"params": [null], "lr": NULL_LR, "weight_decay": 0.0}], lr=LR, weight_decay=0.01)
     steps = EPOCHS * ((len(groups) + BATCH - 1) // BATCH)
     warm = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
@@ -138,8 +151,9 @@ def fit_matcher(groups: list[Group], seed: int = SEED):
             questions = mean_pooled(model, encoded)
             loss = 0.0
             for vector, g in zip(questions, batch):
-                logits = torch.from_numpy(g.vectors).float() @ vector / TAU
-                loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[torch.from_numpy(g.gold)], 0)
+                logits = torch.cat([torch.from_numpy(g.vectors).float() @ vector, null.view(1)]) / TAU
+                wanted = logits[:-1][torch.from_numpy(g.gold)] if g.gold.any() else logits[-1:]
+                loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(wanted, 0)
             (loss / len(batch)).backward()
             optimiser.step()
             schedule.step()
@@ -148,7 +162,9 @@ def fit_matcher(groups: list[Group], seed: int = SEED):
 
 
 def matches(model_and_tokenizer, groups: list[Group]) -> list[np.ndarray]:
-    """Each group's quotable candidates' cosines to the tuned question vector."""
+    """Each group's quotable candidates' cosines to the tuned question
+    vector, the better of the question's and its rewording's (as at answer
+    time: retrieve.search.PassageSearch.start_matching)."""
     import torch
 
     model, tokenizer = model_and_tokenizer
@@ -156,9 +172,11 @@ def matches(model_and_tokenizer, groups: list[Group]) -> list[np.ndarray]:
     with torch.inference_mode():
         for at in range(0, len(groups), 64):
             batch = groups[at : at + 64]
-            encoded = tokenizer([g.query.text for g in batch], padding=True, truncation=True, max_length=MAX_WORDPIECES, return_tensors="pt")
-            for vector, g in zip(mean_pooled(model, encoded).numpy(), batch):
-                out.append(g.vectors @ vector)
+            texts = [g.query.text for g in batch] + [g.reworded for g in batch]
+            encoded = tokenizer(texts, padding=True, truncation=True, max_length=MAX_WORDPIECES, return_tensors="pt")
+            vectors = mean_pooled(model, encoded).numpy()
+            for vector, reworded, g in zip(vectors[: len(batch)], vectors[len(batch) :], batch):
+                out.append(np.maximum(g.vectors @ vector, g.vectors @ reworded))
     return out
 
 
@@ -212,7 +230,8 @@ def main(argv=None) -> int:
     assistant = Assistant(Settings.from_env(reader="off", lead="hand"))  # candidates by the hand score alone
     train = groups_of(assistant, load_splits(["train"], eval_dir))
     dev = groups_of(assistant, load_splits(["dev"], eval_dir))
-    say(f"{len(train)} train and {len(dev)} dev questions with a gold candidate")
+    say(f"{len(train)} train and {len(dev)} dev questions: {sum(g.gold.any() for g in train)} and "
+        f"{sum(g.gold.any() for g in dev)} with a gold candidate, the others unanswerable")
 
     if args.matches is not None and args.matches.is_file():
         import torch
@@ -221,6 +240,8 @@ def main(argv=None) -> int:
         matcher = new_encoder()
         matcher[0].load_state_dict(kept["state"])
         train_match, dev_match = kept["train"], kept["dev"]
+        if kept.get("ids") != [g.question.id for g in train]:
+            raise SystemExit(f"{args.matches} holds the cosines of other train questions: delete it to fit the matcher again")
         say(f"matcher and its cosines read from {args.matches}")
     else:
         out_of_fold: list[np.ndarray | None] = [None] * len(train)
@@ -237,7 +258,14 @@ def main(argv=None) -> int:
         if args.matches is not None:
             import torch
 
-            torch.save({"state": matcher[0].state_dict(), "train": train_match, "dev": dev_match}, args.matches)
+            # With the questions' ids: eval/train_answerable.py --matches reads the out-of-fold cosines.
+            torch.save({"state": matcher[0].state_dict(), "train": train_match, "dev": dev_match,
+                        "ids": [g.question.id for g in train]}, args.matches)
+    unanswerable = sum(not g.gold.any() for g in train)
+    # The ranker learns which candidate leads an answer: from the answerable questions alone.
+    train_match = [m for m, g in zip(train_match, train) if g.gold.any()]
+    dev_match = [m for m, g in zip(dev_match, dev) if g.gold.any()]
+    train, dev = [g for g in train if g.gold.any()], [g for g in dev if g.gold.any()]
     figures: dict = {
         "train questions": len(train), "dev questions": len(dev),
         "p@1 hand score": {"train": precision_at_1([hand(g) for g in train], train), "dev": precision_at_1([hand(g) for g in dev], dev)},
@@ -271,8 +299,10 @@ def main(argv=None) -> int:
     ranker.booster_.save_model(str(LEAD_MODEL))
     card = {
         "matcher": f"the question side of all-MiniLM-L6-v2 (bundled) fine-tuned, word embeddings frozen: {EPOCHS} epochs, "
-                   f"batch {BATCH}, AdamW lr {LR}, warm-up 10%, softmax over each question's quotable candidates at "
-                   f"temperature {TAU}, seed {SEED}; {FOLDS}-fold out of fold on train for the ranker",
+                   f"batch {BATCH}, AdamW lr {LR}, warm-up 10%, softmax over each question's quotable candidates and a "
+                   f"'none of them' option (a fitted cosine, from {NULL}, lr {NULL_LR}) at temperature {TAU}, seed {SEED}; "
+                   f"the {unanswerable} unanswerable train questions with candidates want the option; "
+                   f"{FOLDS}-fold out of fold on train for the ranker",
         "ranker": f"LightGBM lambdarank, {key} ({json.dumps(settings)}), over {len(FEATURES)} features",
         "features": list(FEATURES),
         "fitted_on": {"split": "train", "file": str(split_path("train", eval_dir).relative_to(ROOT)),

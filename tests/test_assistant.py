@@ -218,10 +218,14 @@ def test_a_figure_of_another_kind_than_asked_is_no_answer(assistant, ruled):
     # many cards were granted: a duration is not a count.
     assert assistant.ask("How many EU Blue Cards were granted in Belgium in 2024?").abstained
     # A sum of money is asked for and given (the text writes the euro sign
-    # "\\in"): the figure rule lets it through. (The classifier declines this
-    # one, p 0.26 under its threshold 0.305: a false abstention of the kind it
-    # makes on 6% of held-out answerable questions, the rules on 7%.)
-    answer = ruled.ask("How much money must a non-EU student show per month for the 2024-2025 academic year?")
+    # "\\in"): the figure rule lets it through. Read with the rules deciding
+    # and the hand-written lead: the classifier declines this one (p 0.23
+    # under its threshold 0.252: a false abstention of the kind it makes on
+    # 5% of held-out answerable questions), and the learned lead puts the
+    # year before's amount first ("This was \\in 789 for the academic year
+    # 2023-2024"), which figure_other_year then declines.
+    hand = Assistant(replace(ruled.settings, lead="hand"), index=ruled.index, embedder=ruled.retriever.dense.embedder)
+    answer = hand.ask("How much money must a non-EU student show per month for the 2024-2025 academic year?")
     assert not answer.abstained and "803" in answer.citations[0].quote
 
 

@@ -120,6 +120,10 @@ def test_each_sentence_gets_the_matchers_cosine_from_its_stored_vector():
     query = np.array([[1.0], [0.0]], dtype=np.float32)
     scored = scored_sentences(passage, [chunk], lambda position: (0, 2), vectors, query, match=np.array([0.0, 1.0], dtype=np.float32))
     assert [(s.cosine, s.match) for s in scored.sentences] == [(1.0, 0.0), (pytest.approx(0.6), pytest.approx(0.8))]
+    # The question and its rewording, one column each: the better cosine counts.
+    both = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    twice = scored_sentences(passage, [chunk], lambda position: (0, 2), vectors, query, match=both)
+    assert [round(s.match, 3) for s in twice.sentences] == [1.0, 0.8]
     unmatched = scored_sentences(passage, [chunk], lambda position: (0, 2), vectors, query)
     assert [s.match for s in unmatched.sentences] == [None, None]
 
@@ -149,6 +153,7 @@ def test_the_shipped_matcher_is_small_and_the_card_gives_its_figures():
     figures = card()["figures"]
     assert card()["features"] == list(FEATURES)
     assert set(figures) >= {"p@1 hand score", "p@1 matcher alone", "p@1 ranker", "chosen"}
+    assert "'none of them' option" in card()["matcher"]  # fitted with the unanswerable questions too
     assert LEAD_CARD.is_file()
 
 
@@ -160,7 +165,7 @@ def matchers(tmp_path_factory):
 
 def test_the_onnx_matcher_gives_the_pytorch_vector(matchers):
     question = "How many unaccompanied minors applied for international protection in 2024?"
-    torch_vector, onnx_vector = (matchers[b].vector(question) for b in ("torch", "onnx"))
+    torch_vector, onnx_vector = (matchers[b].vectors([question])[0] for b in ("torch", "onnx"))
     assert torch_vector.shape == (384,) and float(np.linalg.norm(torch_vector)) == pytest.approx(1.0, abs=1e-4)
     assert float(torch_vector @ onnx_vector) > 0.9999
 
@@ -169,7 +174,7 @@ def test_the_matcher_reads_the_question_not_the_base_model(matchers, real_embedd
     # Fine-tuned, the question vector moved away from the base model's own.
     question = "Why was the reception network under pressure?"
     base = real_embedder.embed([question])[0]
-    assert float(base @ matchers["torch"].vector(question)) < 0.99
+    assert float(base @ matchers["torch"].vectors([question])[0]) < 0.99
 
 
 def test_the_assistant_with_the_learned_lead_scores_every_candidate_and_ranks_the_lead(real_index_dir, real_embedder):
@@ -181,6 +186,9 @@ def test_the_assistant_with_the_learned_lead_scores_every_candidate_and_ranks_th
     assert sources and all(s.match is not None for p in sources for s in p.sentences)
     answer = learned.ask("How many first applications for international protection were lodged in Belgium in 2024?")
     assert answer.citations and not answer.abstained
+    # The matcher reads the question and, when they differ, its rewording in the report's words.
+    assert learned.passages.start_matching("How many people applied for asylum in 2024?").result().shape == (2, 384)
+    assert learned.passages.start_matching("How many decisions did the CGRS take?").result().shape == (1, 384)
     default = Assistant(Settings.from_env(index_dir=real_index_dir), index=learned.index, embedder=real_embedder)
     assert isinstance(default.scorer, LeadRanker)  # the default since the second train draw
     hand = Assistant(Settings.from_env(index_dir=real_index_dir, lead="hand"), index=learned.index, embedder=real_embedder)

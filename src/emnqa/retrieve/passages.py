@@ -130,14 +130,14 @@ def scored_sentences(
     chunk's sentence vectors (rows `rows(position)` of `vectors`, stored in
     the index) against the query's vectors (one per column; the better
     cosine counts), the sentences located in the passage's text. `match`,
-    the answer matcher's vector of the question, gives each its
-    Sentence.match."""
+    the answer matcher's vectors of the question (one per column, as
+    `query`'s: the better cosine counts), gives each its Sentence.match."""
     spans = sentence_spans(passage, chunks, rows)  # in reading order
     if not spans:
         return replace(passage, sentences=())
     picked = vectors[[row for _, _, row in spans]]
     cosines = (picked @ query).max(axis=1)
-    matches = [None] * len(spans) if match is None else [float(m) for m in picked @ match]
+    matches = [None] * len(spans) if match is None else [float(m) for m in np.atleast_2d((picked @ match).T).max(axis=0)]
     return replace(passage, sentences=tuple(Sentence(a, b, float(c), m) for (a, b, _), c, m in zip(spans, cosines, matches)))
 
 

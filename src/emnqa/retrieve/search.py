@@ -87,16 +87,21 @@ class PassageSearch:
         named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(query)}
         return passage.kind == "definition" and bool(named & set(passage.chunk_ids))
 
+    def reworded(self, query: str) -> str:
+        """The query in the report's words ("sought asylum" -> "applications
+        for international protection"; query.lexicon.reword)."""
+        return reword(query, self.lexicon, self.name_usage)
+
     def start_matching(self, query: str) -> "Future[np.ndarray] | None":
-        """The answer matcher's vector of the question, computed in the
-        background while the passages are searched (onnxruntime runs it off
-        the GIL, on the other core: it would add about 7 ms to an answer);
-        None without a matcher."""
+        """The answer matcher's vectors of the question and of its rewording
+        (when it differs), computed in the background while the passages are
+        searched (onnxruntime runs it off the GIL, on the other core: it
+        would add about 7 ms to an answer); None without a matcher."""
         if self.matcher is None:
             return None
         if self._matching is None:
             self._matching = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emnqa-matcher")
-        return self._matching.submit(self.matcher.vector, query)
+        return self._matching.submit(self.matcher.vectors, _with_rewording(query, self.reworded(query)))
 
     def with_cosines(self, query: str, found: Sequence[Passage], matching: "Future[np.ndarray] | None" = None) -> list[Passage]:
         """The passages with each sentence's cosine to the query: the better
@@ -109,13 +114,13 @@ class PassageSearch:
         if vectors is None:
             return list(found)
         query_vectors = [self.retriever.dense.vector(query)]
-        reworded = reword(query, self.lexicon, self.name_usage)
+        reworded = self.reworded(query)
         if reworded != query:
             query_vectors.append(self.retriever.dense.embedder.embed([reworded])[0])
         matrix = np.stack(query_vectors, axis=1)
         match = None
         if self.matcher is not None and found:
-            match = matching.result() if matching is not None else self.matcher.vector(query)
+            match = (matching.result() if matching is not None else self.matcher.vectors(_with_rewording(query, reworded))).T
         return [scored_sentences(p, self.index.chunks, self.index.sentence_rows, vectors, matrix, match) for p in found]
 
     def _admits(self, filters: Filters, position: int) -> bool:
@@ -135,3 +140,14 @@ class PassageSearch:
             return ranked
         top = max((s for _, s in ranked), default=0.0)
         return [(p, top + 1.0) for p in named] + [(p, s) for p, s in ranked if p not in named]
+
+
+def _with_rewording(query: str, reworded: str) -> list[str]:
+    """What the answer matcher reads: the question, and its rewording when it
+    differs (a sentence's match is the better of the two cosines, as its
+    cosine is; eval/train_lead.py computes them so).
+
+    >>> _with_rewording("a", "a"), _with_rewording("a", "b")
+    (['a'], ['a', 'b'])
+    """
+    return [query] if reworded == query else [query, reworded]

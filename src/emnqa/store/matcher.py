@@ -38,9 +38,9 @@ _FIT_HINT = "Fit it again: .venv/bin/python eval/train_lead.py, or set EMNQA_LEA
 
 
 class Matcher(Protocol):
-    """What retrieval asks of the matcher: the question's unit vector."""
+    """What retrieval asks of the matcher: the questions' unit vectors, one row each."""
 
-    def vector(self, question: str) -> np.ndarray: ...
+    def vectors(self, questions: list[str]) -> np.ndarray: ...
 
 
 def base_model_path() -> Path:
@@ -120,9 +120,6 @@ class TorchMatcher:
             encoded = self.tokenizer(questions, padding=True, truncation=True, max_length=MAX_WORDPIECES, return_tensors="pt")
             return mean_pooled(self.model, encoded).numpy().astype(np.float32)
 
-    def vector(self, question: str) -> np.ndarray:
-        return self.vectors([question])[0]
-
 
 class OnnxMatcher:
     """The matcher as an ONNX graph (the embedding model's export, with the
@@ -133,8 +130,8 @@ class OnnxMatcher:
 
         self.encoder = OnnxEncoder(graph, base_model_path() / "tokenizer.json", MAX_WORDPIECES, threads)
 
-    def vector(self, question: str) -> np.ndarray:
-        return self.encoder.encode([question])[0]
+    def vectors(self, questions: list[str]) -> np.ndarray:
+        return self.encoder.encode(questions)
 
 
 def load_matcher(backend: str, cache_dir: Path, path: Path | str = MATCHER_PATH, say: Callable[[str], None] | None = None) -> Matcher:
