@@ -42,8 +42,8 @@ from emnqa.answer.answerable import CARD_PATH, MODEL_PATH  # noqa: E402
 from emnqa.answer.confidence import CATEGORICAL, FEATURES, Confidence, calibrated  # noqa: E402
 from emnqa.assistant import Assistant  # noqa: E402
 from emnqa.config import Settings  # noqa: E402
-from emnqa.evaluation.splits import file_sha256, load_splits, split_path  # noqa: E402
-from train_confidence import collect, platt  # noqa: E402
+from emnqa.evaluation.splits import load_splits  # noqa: E402
+from train_confidence import collect, platt, write_card  # noqa: E402
 
 SEED = 16
 FOLDS = 5
@@ -157,22 +157,11 @@ def main(argv=None) -> int:
         return 0
     booster.save_model(str(MODEL_PATH))
     gain = booster.feature_importance("gain")
-    CARD_PATH.write_text(json.dumps({
-        "model": f"LightGBM binary, {rounds} trees of at most 7 leaves, learning rate 0.03, seed {SEED}",
-        "label": "the question is answerable (the documents answer it)",
-        "fitted_on": {"split": "train", "file": str(split_path("train", ROOT / "eval").relative_to(ROOT)),
-                      "sha256": file_sha256(split_path("train", ROOT / "eval"))},
-        "chosen_on": f"train, {FOLDS} folds out of fold: trees (log loss), Platt scaling, threshold "
-                     f"(the highest with false abstention <= {MOST_DECLINED})",
-        "oof_log_loss": {str(k): v for k, v in losses.items()},
-        "platt": {"a": a, "b": b},
-        "threshold": at,
-        "features": list(FEATURES),
-        "gain": {name: round(float(g), 1) for name, g in zip(FEATURES, gain)},
-        "figures": report,
-        "seconds": round(time.perf_counter() - started, 1),
-    }, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_PATH.relative_to(ROOT)} and {CARD_PATH.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
+    write_card(CARD_PATH, MODEL_PATH, started, rounds=rounds, gain=gain, platt=(a, b), threshold=at, figures=report,
+               label="the question is answerable (the documents answer it)",
+               chosen_on=f"train, {FOLDS} folds out of fold: trees (log loss), Platt scaling, threshold "
+                         f"(the highest with false abstention <= {MOST_DECLINED})",
+               oof_log_loss={str(k): v for k, v in losses.items()})
     return 0
 
 

@@ -175,21 +175,33 @@ def main(argv=None) -> int:
         return 0
     booster.save_model(str(MODEL_PATH), num_iteration=rounds)
     gain = booster.feature_importance("gain", iteration=rounds)
-    CARD_PATH.write_text(json.dumps({
+    write_card(CARD_PATH, MODEL_PATH, started, rounds=rounds, gain=gain, platt=(a, b), threshold=at, figures=report,
+               label="the first quote of the composed answer holds a gold string (0 for unanswerable questions)",
+               chosen_on="dev: number of trees (log loss), Platt scaling, threshold (best net with false abstention <= 0.03)")
+    return 0
+
+
+def write_card(card: Path, model: Path, started: float, *, rounds: int, gain, platt: tuple[float, float], threshold: float,
+               figures: dict, label: str, chosen_on: str, **chosen_by) -> None:
+    """A classifier's model card beside its model (this script's and
+    eval/train_answerable.py's): what it was fitted on, how it was chosen
+    (`chosen_by`: further figures of the choice), its calibration,
+    threshold, features and figures."""
+    train = split_path("train", ROOT / "eval")
+    card.write_text(json.dumps({
         "model": f"LightGBM binary, {rounds} trees of at most 7 leaves, learning rate 0.03, seed {SEED}",
-        "label": "the first quote of the composed answer holds a gold string (0 for unanswerable questions)",
-        "fitted_on": {"split": "train", "file": str(split_path("train", eval_dir).relative_to(ROOT)),
-                      "sha256": file_sha256(split_path("train", eval_dir))},
-        "chosen_on": "dev: number of trees (log loss), Platt scaling, threshold (best net with false abstention <= 0.03)",
-        "platt": {"a": a, "b": b},
-        "threshold": at,
+        "label": label,
+        "fitted_on": {"split": "train", "file": str(train.relative_to(ROOT)), "sha256": file_sha256(train)},
+        "chosen_on": chosen_on,
+        **chosen_by,
+        "platt": {"a": platt[0], "b": platt[1]},
+        "threshold": threshold,
         "features": list(FEATURES),
         "gain": {name: round(float(g), 1) for name, g in zip(FEATURES, gain)},
-        "figures": report,
+        "figures": figures,
         "seconds": round(time.perf_counter() - started, 1),
     }, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_PATH.relative_to(ROOT)} and {CARD_PATH.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
-    return 0
+    print(f"wrote {model.relative_to(ROOT)} and {card.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

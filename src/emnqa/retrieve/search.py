@@ -9,6 +9,7 @@ mode all rank through `PassageSearch.search`.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -46,6 +47,8 @@ class PassageSearch:
         self.retriever = retriever
         self.lexicon = lexicon
         self.name_usage = name_usage(lexicon, (c.text for c in index.chunks))
+        # start_matching and with_cosines both ask for a question's rewording: worked out once.
+        self.reworded = lru_cache(maxsize=256)(self._reworded)
         self.names = names
         self.params = params
         self.idf = retriever.lexical.bm25.idf
@@ -87,7 +90,7 @@ class PassageSearch:
         named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(query)}
         return passage.kind == "definition" and bool(named & set(passage.chunk_ids))
 
-    def reworded(self, query: str) -> str:
+    def _reworded(self, query: str) -> str:
         """The query in the report's words ("sought asylum" -> "applications
         for international protection"; query.lexicon.reword)."""
         return reword(query, self.lexicon, self.name_usage)
