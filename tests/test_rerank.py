@@ -6,7 +6,7 @@ import pytest
 
 from emnqa.retrieve.lexical import terms
 from emnqa.retrieve.passages import join, passages
-from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, Candidate, PassageFeatures, RerankerError, RerankModel
+from emnqa.retrieve.rerank import FEATURES, MODEL_PATH, Candidate, PassageFeatures, RerankerError, RerankModel, card
 from emnqa.types import Chunk
 
 
@@ -35,23 +35,53 @@ def column(matrix, name):
     return matrix[:, FEATURES.index(name)]
 
 
-def test_the_shipped_weights_load_and_fit_the_features():
+def tiny_booster(names):
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((40, len(names))), np.tile([1, 0, 0, 0], 10)
+    data = lightgbm.Dataset(x, y, group=[4] * 10, feature_name=list(names))
+    return lightgbm.train({"objective": "lambdarank", "verbose": -1, "min_data_in_leaf": 2, "num_threads": 1}, data, 3)
+
+
+def test_the_shipped_model_loads_and_fits_the_features():
     model = RerankModel.load(MODEL_PATH)
-    assert model.features == FEATURES and len(model.weights) == len(FEATURES)
-    assert np.all(model.scale > 0)
+    assert list(model.booster.feature_name()) == list(FEATURES)
+    scores = model.score(np.zeros((3, len(FEATURES))))
+    assert scores.shape == (3,) and np.all(scores == scores[0])
+    assert model.score(np.zeros((0, len(FEATURES)))).shape == (0,)
+    assert card()["features"] == list(FEATURES) and card()["fitted_on"]["split"] == "train"
 
 
-def test_weights_round_trip_and_wrong_ones_are_refused(tmp_path):
-    n = len(FEATURES)
-    model = RerankModel(FEATURES, np.zeros(n), np.ones(n), np.arange(n, dtype=float), 0.5, "test")
-    model.save(tmp_path / "w.json")
-    again = RerankModel.load(tmp_path / "w.json")
-    assert np.allclose(again.weights, model.weights) and again.bias == 0.5
-    (tmp_path / "short.json").write_text('{"features": ["dense"], "mean": [0], "scale": [1], "weights": [1]}')
-    with pytest.raises(RerankerError, match="other features"):
-        RerankModel.load(tmp_path / "short.json")
+def test_a_model_round_trips_and_wrong_ones_are_refused(tmp_path):
+    model = RerankModel(tiny_booster(FEATURES))
+    model.save(tmp_path / "r.txt")
+    again = RerankModel.load(tmp_path / "r.txt")
+    m = np.random.default_rng(1).random((5, len(FEATURES)))
+    assert np.allclose(again.score(m), model.score(m))
+    tiny_booster(FEATURES[:-1]).save_model(str(tmp_path / "short.txt"))
+    with pytest.raises(RerankerError, match="other features.*train_reranker"):
+        RerankModel.load(tmp_path / "short.txt")
+    with pytest.raises(RerankerError, match="No reranker"):
+        RerankModel.load(tmp_path / "missing.txt")
+    (tmp_path / "junk.txt").write_text("not a model")
     with pytest.raises(RerankerError, match="cannot be read"):
-        RerankModel.load(tmp_path / "missing.json")
+        RerankModel.load(tmp_path / "junk.txt")
+
+
+def test_features_read_the_reworded_question_the_summary_and_the_length():
+    summary = chunk(4, "Key figures: 39 615 applications.", section=("Executive summary",))
+    chunks = CHUNKS + [summary]
+    vectors = np.eye(len(chunks))  # chunk i's vector is the unit vector i
+    idf = {t: 1.0 for c in chunks for t in terms(c.text)}
+    pf = PassageFeatures(chunks, DOCS, terms, idf, None, lambda p: (0, 0), lambda ps: vectors[list(ps)])
+    cands = [Candidate(0, dense=0.2), Candidate(4, dense=0.3)]
+    plain = pf.matrix("How many applications?", "quantity", None, cands)
+    assert list(column(plain, "reworded_dense")) == [0.2, 0.3]  # no rewording: the question's own cosine
+    reworded = pf.matrix("How many applications?", "quantity", None, cands, reworded_vector=vectors[4])
+    assert list(column(reworded, "reworded_dense")) == [0.0, 1.0]
+    assert list(column(plain, "summary")) == [0.0, 1.0]
+    assert column(plain, "words")[0] == pytest.approx(np.log1p(len(CHUNKS[0].text.split())))
 
 
 def test_features_see_the_year_the_figure_and_the_definition():

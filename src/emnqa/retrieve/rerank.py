@@ -1,25 +1,27 @@
-"""Second-stage ranking: a linear model over features of (question, passage).
+"""Second-stage ranking: a learned ranker over features of (question, passage).
 
 The first stage (BM25 and dense retrieval) gathers candidates; this stage
 orders them by signals neither ranking sees alone: how much of the question's
 weighted vocabulary the passage and its best sentence contain, the similarity
-of its best sentences (sentence vectors are stored in the index), whether it
+of the passage and its best sentences to the question and to the question in
+the report's words (sentence vectors are stored in the index), whether it
 names the year asked about, whether it holds what the question type asks for
 (a number, a date, a glossary definition), and the kind of passage.
 
-The weights are a logistic regression (scikit-learn) fitted on the evaluation
-questions by `eval/train_reranker.py` and shipped as `reranker.json` beside
-this module: parameters, not answers. eval/README.md reports them
-cross-validated (questions held out) as well as fitted.
+The model is a LightGBM lambdarank booster fitted on the train split by
+`eval/train_reranker.py`, chosen on dev, and shipped as `reranker.txt` beside
+this module with its card (`reranker.json`: data, features, figures).
+eval/README.md reports it on train (out of fold), dev and test.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -27,7 +29,9 @@ from ..errors import EmnqaError
 from ..text.spans import YEAR, years_in
 from ..types import Chunk
 
-MODEL_PATH = Path(__file__).with_name("reranker.json")
+MODEL_PATH = Path(__file__).with_name("reranker.txt")
+CARD_PATH = Path(__file__).with_name("reranker.json")
+_FIT_HINT = "Run .venv/bin/python eval/train_reranker.py to fit it again, or reinstall emnqa."
 
 FEATURES = (
     "dense",  # cosine of question and passage vectors
@@ -52,6 +56,10 @@ FEATURES = (
     "slides",  # event slides
     "table",  # a table or figure
     "short",  # a passage of under 25 words
+    "reworded_dense",  # cosine of the question in the report's words (query.lexicon.reword) and the passage ("dense" when it reads the same)
+    "reworded_sentence",  # ... and the passage's best sentence
+    "summary",  # a passage of a summary, key-figures or highlights section
+    "words",  # log(1 + the passage's words)
 )
 
 _FIGURE = re.compile(r"\b\d{1,3}(?:[  ,.]\d{3})+\b|\b\d{2,}\b|\d+(?:[.,]\d+)?\s?%")
@@ -64,58 +72,44 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 
+_SUMMARY = re.compile(r"summary|key figures|highlights", re.IGNORECASE)
+
 
 class RerankerError(EmnqaError):
     """The reranker's weights are missing or do not fit its features."""
 
 
-@dataclass(frozen=True)
 class RerankModel:
-    """Standardise the features, then a weighted sum (logistic regression)."""
+    """The fitted ranker: a LightGBM booster over FEATURES (`score`: higher
+    is better; its scale is the one ComposeParams.prior_scale reads)."""
 
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: np.ndarray
-    bias: float = 0.0
-    about: str = ""
+    def __init__(self, booster: Any, path: Path | str = MODEL_PATH):
+        if list(booster.feature_name()) != list(FEATURES):
+            raise RerankerError(f"The reranker at {path} was fitted for other features. {_FIT_HINT}")
+        self.booster = booster
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
-        return ((matrix - self.mean) / self.scale) @ self.weights + self.bias
-
-    def to_dict(self) -> dict:
-        return {
-            "about": self.about,
-            "features": list(self.features),
-            "mean": [round(float(x), 6) for x in self.mean],
-            "scale": [round(float(x), 6) for x in self.scale],
-            "weights": [round(float(x), 6) for x in self.weights],
-            "bias": round(float(self.bias), 6),
-        }
+        return self.booster.predict(matrix, num_threads=1) if len(matrix) else np.zeros(0)
 
     def save(self, path: Path | str = MODEL_PATH) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        self.booster.save_model(str(path))
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> "RerankModel":
+        import lightgbm
+
+        if not Path(path).is_file():
+            raise RerankerError(f"No reranker at {path}. {_FIT_HINT}")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            model = cls(
-                tuple(data["features"]),
-                np.asarray(data["mean"], dtype=np.float64),
-                np.asarray(data["scale"], dtype=np.float64),
-                np.asarray(data["weights"], dtype=np.float64),
-                float(data.get("bias", 0.0)),
-                str(data.get("about", "")),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise RerankerError(f"The reranker weights in {path} cannot be read ({exc}). Reinstall emnqa.") from None
-        if model.features != FEATURES or not (len(model.mean) == len(model.scale) == len(model.weights) == len(FEATURES)):
-            raise RerankerError(
-                f"The reranker weights in {path} were fitted for other features. "
-                "Run eval/train_reranker.py to fit them again."
-            )
-        return model
+            booster = lightgbm.Booster(model_file=str(path))
+        except (OSError, ValueError, lightgbm.basic.LightGBMError) as exc:
+            raise RerankerError(f"The reranker at {path} cannot be read ({exc}). {_FIT_HINT}") from None
+        return cls(booster, path)
+
+
+def card(path: Path = CARD_PATH) -> dict[str, Any]:
+    """The reranker's model card: data, features, figures."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 @dataclass(frozen=True)
@@ -141,8 +135,10 @@ class PassageFeatures:
         idf: Mapping[str, float],
         sentence_vectors: np.ndarray | None,
         sentence_rows: Callable[[int], tuple[int, int]],
+        chunk_vectors: Callable[[Sequence[int]], np.ndarray] | None = None,
     ):
         self.chunks, self.documents, self.terms, self.idf = chunks, documents, terms, idf
+        self.chunk_vectors = chunk_vectors
         self.sentence_vectors, self.sentence_rows = sentence_vectors, sentence_rows
         self._default_idf = max(idf.values(), default=1.0)
         # The years a document is of: the news of "early 2023" is about 2023
@@ -154,6 +150,8 @@ class PassageFeatures:
         self._heading: list[set[str]] = []
         self._sentences: list[list[set[str]]] = []
         self._years: list[set[str]] = []  # the years each chunk names (not those of its references)
+        self._summary: list[bool] = []
+        self._words: list[float] = []
         for chunk in chunks:
             title = documents.get(chunk.doc_id, {}).get("title", "")
             self._text.append(set(terms(chunk.text)))
@@ -161,13 +159,24 @@ class PassageFeatures:
             self._years.append(years_in(" ".join((chunk.text, *chunk.section_path))))
             spans = chunk.meta.get("sentences") or [(0, len(chunk.text))]
             self._sentences.append([set(terms(chunk.text[a:b])) for a, b in spans])
+            self._summary.append(bool(_SUMMARY.search(" ".join(chunk.section_path))))
+            self._words.append(math.log1p(len(chunk.text.split())))
 
-    def matrix(self, question: str, qtype: str, query_vector: np.ndarray | None, candidates: Sequence[Candidate]) -> np.ndarray:
-        """One row of FEATURES per candidate."""
+    def matrix(
+        self,
+        question: str,
+        qtype: str,
+        query_vector: np.ndarray | None,
+        candidates: Sequence[Candidate],
+        reworded_vector: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """One row of FEATURES per candidate; `reworded_vector` is the vector
+        of the question in the report's words, None when it reads the same."""
         wanted = {t: self.idf.get(t, self._default_idf) for t in self.terms(question)}
         total = sum(wanted.values()) or 1.0
         years = set(YEAR.findall(question))
         best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
+        reworded = self._reworded_cosines(candidates, reworded_vector)
         rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
         for i, cand in enumerate(candidates):
             chunk = self.chunks[cand.position]
@@ -177,6 +186,7 @@ class PassageFeatures:
                 return sum(w for t, w in wanted.items() if t in present) / total
 
             best, second = self._sentence_similarities(cand.position, query_vector)
+            reworded_best = best if reworded_vector is None else self._sentence_similarities(cand.position, reworded_vector)[0]
             named = self._years[cand.position]
             dated = self._document_years.get(chunk.doc_id, set())
             is_definition = chunk.kind == "definition"
@@ -203,8 +213,17 @@ class PassageFeatures:
                 float(kind == "slides"),
                 float(chunk.kind in ("table", "figure")),
                 float(len(chunk.text.split()) < 25),
+                cand.dense if reworded is None else float(reworded[i]),
+                reworded_best,
+                float(self._summary[cand.position]),
+                self._words[cand.position],
             )
         return rows
+
+    def _reworded_cosines(self, candidates: Sequence[Candidate], vector: np.ndarray | None) -> np.ndarray | None:
+        if vector is None or self.chunk_vectors is None or not candidates:
+            return None
+        return self.chunk_vectors([c.position for c in candidates]) @ vector
 
     def _sentence_similarities(self, position: int, query_vector: np.ndarray | None) -> tuple[float, float]:
         if self.sentence_vectors is None or query_vector is None:
@@ -221,16 +240,21 @@ class Reranker:
 
     def __init__(self, index, terms: Callable[[str], list[str]], idf: Mapping[str, float], model: RerankModel | None = None):
         self.features = PassageFeatures(
-            index.chunks, index.documents, terms, idf, index.sentence_vectors, index.sentence_rows
+            index.chunks, index.documents, terms, idf, index.sentence_vectors, index.sentence_rows, index.vectors_of
         )
         self.model = model or RerankModel.load()
 
     def order(
-        self, question: str, qtype: str, query_vector: np.ndarray | None, candidates: Sequence[Candidate]
+        self,
+        question: str,
+        qtype: str,
+        query_vector: np.ndarray | None,
+        candidates: Sequence[Candidate],
+        reworded_vector: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """(position, score) best first."""
         if not candidates:
             return []
-        scores = self.model.score(self.features.matrix(question, qtype, query_vector, candidates))
+        scores = self.model.score(self.features.matrix(question, qtype, query_vector, candidates, reworded_vector))
         ranked = sorted(zip((c.position for c in candidates), scores), key=lambda item: (-item[1], item[0]))
         return [(int(p), float(s)) for p, s in ranked]

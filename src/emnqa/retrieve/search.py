@@ -49,6 +49,8 @@ class PassageSearch:
         self.name_usage = name_usage(lexicon, (c.text for c in index.chunks))
         # start_matching and with_cosines both ask for a question's rewording: worked out once.
         self.reworded = lru_cache(maxsize=256)(self._reworded)
+        # ... and the rewording's vector, read by the reranker and by with_cosines.
+        self.reworded_vector = lru_cache(maxsize=64)(self._reworded_vector)
         self.names = names
         self.params = params
         self.idf = retriever.lexical.bm25.idf
@@ -71,7 +73,9 @@ class PassageSearch:
         if filters:
             candidates = [c for c in candidates if self._admits(filters, c.position)]
         if self.reranker is not None:
-            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(text), candidates)
+            reworded = self.reworded(text)
+            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(text), candidates,
+                                         None if reworded == text else self.reworded_vector(reworded))
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
         if self.params.glossary and qtype == "definition":
@@ -94,6 +98,9 @@ class PassageSearch:
         """The query in the report's words ("sought asylum" -> "applications
         for international protection"; query.lexicon.reword)."""
         return reword(query, self.lexicon, self.name_usage)
+
+    def _reworded_vector(self, reworded: str) -> np.ndarray:
+        return self.retriever.dense.embedder.embed([reworded])[0]
 
     def start_matching(self, query: str) -> "Future[np.ndarray] | None":
         """The answer matcher's vectors of the question and of its rewording
@@ -119,7 +126,7 @@ class PassageSearch:
         query_vectors = [self.retriever.dense.vector(query)]
         reworded = self.reworded(query)
         if reworded != query:
-            query_vectors.append(self.retriever.dense.embedder.embed([reworded])[0])
+            query_vectors.append(self.reworded_vector(reworded))
         matrix = np.stack(query_vectors, axis=1)
         match = None
         if self.matcher is not None and found:
