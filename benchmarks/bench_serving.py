@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -73,15 +74,19 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def ask_api(client: httpx.Client, url: str, question: str, history: list | None = None) -> bool:
+def ask_api(client: httpx.Client, url: str, question: str, history: list | None = None) -> str:
+    """"" when answered, else why not (an HTTP status, "no answer")."""
     r = client.post(url + "api/ask", json={"question": question, "history": history or []}, timeout=120)
-    return r.status_code == 200 and "answer" in r.json()
+    if r.status_code != 200:
+        return f"HTTP {r.status_code}"
+    return "" if "answer" in r.json() else "no answer"
 
 
-def ask_chat(client: httpx.Client, url: str, question: str, history: list | None = None) -> bool:
+def ask_chat(client: httpx.Client, url: str, question: str, history: list | None = None) -> str:
+    """"" when answered, else why not (an HTTP status, the event's error, no end)."""
     r = client.post(url + "gradio_api/call/chat", json={"data": [question, history or [], [], []]}, timeout=120)
     if r.status_code != 200:
-        return False
+        return f"HTTP {r.status_code}"
     event = r.json()["event_id"]
     with client.stream("GET", url + f"gradio_api/call/chat/{event}", timeout=120) as stream:
         kind = None
@@ -89,14 +94,14 @@ def ask_chat(client: httpx.Client, url: str, question: str, history: list | None
             if line.startswith("event:"):
                 kind = line.split(":", 1)[1].strip()
             elif line.startswith("data:") and kind in ("complete", "error"):
-                return kind == "complete"
-    return False
+                return "" if kind == "complete" else "event error"
+    return "stream ended"
 
 
 def load(url: str, target: str, clients: int, seconds: float, processes: int, questions: list[str]) -> dict:
     ask = ask_api if target == "api" else ask_chat
     latencies: list[float] = []
-    failures = [0]
+    failures: Counter[str] = Counter()  # why, how many times
     lock = threading.Lock()
     ready = threading.Barrier(clients + 1)
     deadline = [0.0]
@@ -111,15 +116,15 @@ def load(url: str, target: str, clients: int, seconds: float, processes: int, qu
                 n += clients
                 started = time.perf_counter()
                 try:
-                    ok = ask(http, url, questions[n % len(questions)])
-                except httpx.HTTPError:
-                    ok = False
+                    why = ask(http, url, questions[n % len(questions)])
+                except httpx.HTTPError as exc:
+                    why = type(exc).__name__
                 took = time.perf_counter() - started
                 with lock:
-                    if ok:
-                        latencies.append(took)
+                    if why:
+                        failures[why] += 1
                     else:
-                        failures[0] += 1
+                        latencies.append(took)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
@@ -132,7 +137,7 @@ def load(url: str, target: str, clients: int, seconds: float, processes: int, qu
     elapsed = time.perf_counter() - began
     q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else [float("nan")] * 19
     return {"answers": len(latencies), "per_second": len(latencies) / elapsed, "p50_ms": q[9] * 1000,
-            "p95_ms": q[18] * 1000, "failures": failures[0]}
+            "p95_ms": q[18] * 1000, "failures": sum(failures.values()), "why": dict(failures)}
 
 
 def page_events(url: str) -> dict[str, int]:
@@ -229,7 +234,7 @@ def main() -> int:
             for target in args.targets:
                 r = load(url, target, args.clients, args.seconds, processes, questions)
                 print(f"{processes:>9}  {target:>6}  {r['answers']:>7}  {r['per_second']:>9.1f}  {r['p50_ms']:>6.0f}  "
-                      f"{r['p95_ms']:>6.0f}  {r['failures']:>8}", flush=True)
+                      f"{r['p95_ms']:>6.0f}  {r['failures']:>8}" + (f"  ({r['why']})" if r["why"] else ""), flush=True)
             if processes == 1 and args.attack_seconds > 0:
                 a = history_attack(url, args.attack_seconds, questions)
                 print(f"history attack (1 process): another user's chat answer p50 {a['alone_p50_ms']:.0f} ms alone "

@@ -41,7 +41,7 @@ class FakeBooster:
     def feature_name(self):
         return self.names
 
-    def predict(self, rows):
+    def predict(self, rows, num_threads=None):
         self.rows.append(rows)
         return rows[:, self.names.index(self.by)]
 

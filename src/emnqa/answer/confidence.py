@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
+from ..store import boosters
 from ..errors import ModelUnavailable
 from ..query.qtype import QUESTION_TYPES
 from ..retrieve.lexical import terms
@@ -107,13 +107,13 @@ class Calibrated:
         if not model.exists() or not card.exists():
             raise ModelUnavailable(f"No {cls.what} at {model}. {cls.fit}")
         data = json.loads(card.read_text(encoding="utf-8"))
-        return cls(_booster(str(model)), data["platt"]["a"], data["platt"]["b"], data["threshold"])
+        return cls(boosters.load(str(model)), data["platt"]["a"], data["platt"]["b"], data["threshold"])
 
     def probability(self, row: Sequence[float]) -> float:
         """The calibrated probability for a question's row."""
         import numpy as np
 
-        raw = float(self.booster.predict(np.asarray([row], dtype=np.float64), raw_score=True)[0])
+        raw = float(boosters.predict(self.booster, np.asarray([row], dtype=np.float64), raw_score=True)[0])
         return calibrated(raw, self.a, self.b)
 
 
@@ -140,9 +140,3 @@ def calibrated(raw: float, a: float, b: float) -> float:
     """
     return 1.0 / (1.0 + math.exp(-(a * raw + b)))
 
-
-@lru_cache(maxsize=2)
-def _booster(path: str):
-    import lightgbm
-
-    return lightgbm.Booster(model_file=path)

@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..store import boosters
 from ..config import MODEL_NAME
 from ..errors import ModelUnavailable
 from ..store.matcher import DIMENSION, Matcher, load_matcher
@@ -140,11 +140,11 @@ class LeadRanker:
     def load(cls, path: Path = LEAD_MODEL) -> "LeadRanker":
         if not Path(path).is_file():
             raise ModelUnavailable(f"No lead ranker at {path}. {_FIT_HINT}")
-        return cls(_booster(str(path)))
+        return cls(boosters.load(str(path)))
 
     def scores(self, query: Query, candidates: Sequence[Evidence], quotable: Sequence[int]) -> np.ndarray:
         rows = lead_features(query, candidates, quotable)
-        return self.booster.predict(rows) if len(rows) else np.zeros(0)
+        return boosters.predict(self.booster, rows) if len(rows) else np.zeros(0)
 
     def rescore(
         self, query: Query, candidates: Sequence[Evidence], admits: Callable[[Evidence], bool] | None = None
@@ -185,9 +185,3 @@ def card(path: Path = LEAD_CARD) -> dict[str, Any]:
     """The lead ranker's and the matcher's model card: data, features, figures."""
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
-
-@lru_cache(maxsize=2)
-def _booster(path: str):
-    import lightgbm
-
-    return lightgbm.Booster(model_file=path)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..store import boosters
 from ..errors import EmnqaError
 from ..text.spans import YEAR, years_in
 from ..types import Chunk
@@ -89,7 +90,7 @@ class RerankModel:
         self.booster = booster
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
-        return self.booster.predict(matrix, num_threads=1) if len(matrix) else np.zeros(0)
+        return boosters.predict(self.booster, matrix) if len(matrix) else np.zeros(0)
 
     def save(self, path: Path | str = MODEL_PATH) -> None:
         self.booster.save_model(str(path))
