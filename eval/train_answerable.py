@@ -64,13 +64,14 @@ def out_of_fold_cosines(path: Path) -> dict:
     further than a new question's deserves."""
     import torch
 
-    from train_lead import groups_of
+    from train_lead import candidate_keys, groups_of
 
     kept = torch.load(path, weights_only=False)
     assistant = Assistant(Settings.from_env(reader="off", lead="hand"))  # the candidates as train_lead.py finds them
     groups = groups_of(assistant, load_splits(["train"], ROOT / "eval"))
-    if kept.get("ids") != [g.question.id for g in groups]:
-        raise SystemExit(f"{path} holds the cosines of other train questions: run eval/train_lead.py --matches {path} again")
+    if kept.get("ids") != [g.question.id for g in groups] or kept.get("candidates") != candidate_keys(groups):
+        raise SystemExit(f"{path} holds the cosines of other train questions or candidates (a new reranker or index?): "
+                         f"delete it and run eval/train_lead.py --matches {path} again")
     return {g.question.id: {(g.found[i].passage.chunk_ids, g.found[i].start): float(c) for i, c in zip(g.quotable, m)}
             for g, m in zip(groups, kept["train"])}
 

@@ -214,6 +214,12 @@ def hand(g: Group) -> np.ndarray:
     return np.array([g.found[i].score for i in g.quotable])
 
 
+def candidate_keys(groups) -> list[list[tuple[tuple[str, ...], int]]]:
+    """Each question's quotable candidates as (chunk ids, sentence start): what
+    a matches file's cosines are of, in order."""
+    return [[(g.found[i].passage.chunk_ids, g.found[i].start) for i in g.quotable] for g in groups]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="fit and report (with the ablation), write nothing")
@@ -242,6 +248,9 @@ def main(argv=None) -> int:
         train_match, dev_match = kept["train"], kept["dev"]
         if kept.get("ids") != [g.question.id for g in train]:
             raise SystemExit(f"{args.matches} holds the cosines of other train questions: delete it to fit the matcher again")
+        if kept.get("candidates") != candidate_keys(train):
+            raise SystemExit(f"{args.matches} holds the cosines of other candidates (the passages changed: a new reranker "
+                             "or index): delete it to fit the matcher again")
         say(f"matcher and its cosines read from {args.matches}")
     else:
         out_of_fold: list[np.ndarray | None] = [None] * len(train)
@@ -260,7 +269,7 @@ def main(argv=None) -> int:
 
             # With the questions' ids: eval/train_answerable.py --matches reads the out-of-fold cosines.
             torch.save({"state": matcher[0].state_dict(), "train": train_match, "dev": dev_match,
-                        "ids": [g.question.id for g in train]}, args.matches)
+                        "ids": [g.question.id for g in train], "candidates": candidate_keys(train)}, args.matches)
     unanswerable = sum(not g.gold.any() for g in train)
     # The ranker learns which candidate leads an answer: from the answerable questions alone.
     train_match = [m for m, g in zip(train_match, train) if g.gold.any()]

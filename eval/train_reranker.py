@@ -17,7 +17,8 @@ shipped. The figures are those of the assistant's passages (a chunk widened
 with its section neighbours; a passage counts when it holds a gold string),
 as `emnqa eval --mode assistant` counts them. `--ablate` also prints, for the
 chosen size, dev and out-of-fold figures with each feature group left out.
-Seeded; about four minutes on the 2-core machine. Needs the index (`emnqa
+Seeded; about two and a half minutes on the 2-core machine (five with
+--ablate). Needs the index (`emnqa
 index`).
 """
 
