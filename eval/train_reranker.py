@@ -77,13 +77,8 @@ def rows_of(assistant: Assistant, questions) -> list[Row]:
     rows = []
     for q in questions:
         query = assistant.interpret(q.question, q.history)
-        read = read_question(query)
-        expanded = search.expand(query)
-        candidates = search.retriever.candidates(query, search.params.depth, lexical_query=expanded)
-        reworded = search.reworded(query)
-        matrix = search.reranker.features.matrix(
-            expanded, read.qtype, search.retriever.dense.vector(query), candidates,
-            None if reworded == query else search.reworded_vector(reworded))
+        candidates = search.candidates(query, search.params.depth)
+        matrix = search.features(query, read_question(query).qtype, candidates)
         labels = np.array([contains_gold(search.index.chunks[c.position].text, q.answers) for c in candidates])
         rows.append(Row(q, query, matrix, labels))
     return rows

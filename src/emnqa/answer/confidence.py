@@ -23,10 +23,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..store import boosters
 from ..errors import ModelUnavailable
 from ..query.qtype import QUESTION_TYPES
 from ..retrieve.lexical import terms
+from ..store import boosters
 from ..types import Evidence, Passage, Query, Verdict
 from .abstain import RULES
 from .cues import gives_amount

@@ -28,9 +28,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..store import boosters
 from ..config import MODEL_NAME
 from ..errors import ModelUnavailable
+from ..store import boosters
 from ..store.matcher import DIMENSION, Matcher, load_matcher
 from ..query.lexicon import spells_out
 from ..query.qtype import QUESTION_TYPES

@@ -25,8 +25,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..store import boosters
 from ..errors import EmnqaError
+from ..store import boosters
 from ..text.spans import YEAR, years_in
 from ..types import Chunk
 
@@ -97,13 +97,13 @@ class RerankModel:
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> "RerankModel":
-        import lightgbm
+        from lightgbm.basic import LightGBMError
 
         if not Path(path).is_file():
             raise RerankerError(f"No reranker at {path}. {_FIT_HINT}")
         try:
-            booster = lightgbm.Booster(model_file=str(path))
-        except (OSError, ValueError, lightgbm.basic.LightGBMError) as exc:
+            booster = boosters.load(str(path))
+        except (OSError, ValueError, LightGBMError) as exc:
             raise RerankerError(f"The reranker at {path} cannot be read ({exc}). {_FIT_HINT}") from None
         return cls(booster, path)
 
@@ -245,17 +245,11 @@ class Reranker:
         )
         self.model = model or RerankModel.load()
 
-    def order(
-        self,
-        question: str,
-        qtype: str,
-        query_vector: np.ndarray | None,
-        candidates: Sequence[Candidate],
-        reworded_vector: np.ndarray | None = None,
-    ) -> list[tuple[int, float]]:
-        """(position, score) best first."""
+    def order(self, candidates: Sequence[Candidate], matrix: np.ndarray) -> list[tuple[int, float]]:
+        """(position, score) best first, from the candidates' rows of
+        FEATURES (`self.features.matrix`)."""
         if not candidates:
             return []
-        scores = self.model.score(self.features.matrix(question, qtype, query_vector, candidates, reworded_vector))
+        scores = self.model.score(matrix)
         ranked = sorted(zip((c.position for c in candidates), scores), key=lambda item: (-item[1], item[0]))
         return [(int(p), float(s)) for p, s in ranked]

@@ -24,7 +24,7 @@ from ..types import Filters, Passage, Query
 from .glossary import Glossary
 from .lexical import terms
 from .passages import join, passages, scored_sentences
-from .rerank import Reranker, RerankModel
+from .rerank import Candidate, Reranker, RerankModel
 from .retrievers import HybridRetriever
 
 
@@ -47,9 +47,12 @@ class PassageSearch:
         self.retriever = retriever
         self.lexicon = lexicon
         self.name_usage = name_usage(lexicon, (c.text for c in index.chunks))
-        # start_matching and with_cosines both ask for a question's rewording: worked out once.
+        # The first stage and the reranker both read a question's names
+        # expanded; the reranker, start_matching and with_cosines its
+        # rewording, the reranker and with_cosines its vector: each worked
+        # out once.
+        self.expand = lru_cache(maxsize=256)(self._expand)
         self.reworded = lru_cache(maxsize=256)(self._reworded)
-        # ... and the rewording's vector, read by the reranker and by with_cosines.
         self.reworded_vector = lru_cache(maxsize=64)(self._reworded_vector)
         self.names = names
         self.params = params
@@ -58,7 +61,7 @@ class PassageSearch:
         self.glossary = Glossary(index.chunks)
         self.titles = {doc_id: d.get("title", doc_id) for doc_id, d in index.documents.items()}
 
-    def expand(self, query: str) -> str:
+    def _expand(self, query: str) -> str:
         """The query with other names of the bodies it names (CGVS -> CGRS ...)."""
         return expand_query(query, self.lexicon, self.name_usage)
 
@@ -68,14 +71,9 @@ class PassageSearch:
         query = read_question(query) if isinstance(query, str) else query
         text, qtype = query.text, query.qtype
         depth = max(self.params.depth, k) * (4 if filters else 1)
-        expanded = self.expand(text)
-        candidates = self.retriever.candidates(text, depth, lexical_query=expanded)
-        if filters:
-            candidates = [c for c in candidates if self._admits(filters, c.position)]
+        candidates = self.candidates(text, depth, filters)
         if self.reranker is not None:
-            reworded = self.reworded(text)
-            ranked = self.reranker.order(expanded, qtype, self.retriever.dense.vector(text), candidates,
-                                         None if reworded == text else self.reworded_vector(reworded))
+            ranked = self.reranker.order(candidates, self.features(text, qtype, candidates))
         else:
             ranked = [(c.position, self.retriever.fused(c)) for c in candidates]
         if self.params.glossary and qtype == "definition":
@@ -89,6 +87,19 @@ class PassageSearch:
             for rank, (anchor, group) in enumerate(found, start=1)
         ]
 
+    def candidates(self, text: str, depth: int, filters: Filters | None = None) -> list[Candidate]:
+        """The first stage's candidates for an interpreted question: the union
+        of BM25's (names expanded) and the dense ranking's top `depth`, those
+        the filters admit."""
+        candidates = self.retriever.candidates(text, depth, lexical_query=self.expand(text))
+        return [c for c in candidates if self._admits(filters, c.position)] if filters else candidates
+
+    def features(self, text: str, qtype: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        """The reranker's FEATURES of the candidates, one row each (what
+        eval/train_reranker.py fits it on)."""
+        return self.reranker.features.matrix(self.expand(text), qtype, self.retriever.dense.vector(text), candidates,
+                                             self.reworded_vector(text))
+
     def is_named_box(self, query: str, passage: Passage) -> bool:
         """Whether the passage is the glossary box of a term the question names."""
         named = {self.index.chunks[p].chunk_id for p in self.glossary.named_in(query)}
@@ -99,8 +110,10 @@ class PassageSearch:
         for international protection"; query.lexicon.reword)."""
         return reword(query, self.lexicon, self.name_usage)
 
-    def _reworded_vector(self, reworded: str) -> np.ndarray:
-        return self.retriever.dense.embedder.embed([reworded])[0]
+    def _reworded_vector(self, query: str) -> np.ndarray | None:
+        """The vector of the query in the report's words; None when it reads the same."""
+        reworded = self.reworded(query)
+        return None if reworded == query else self.retriever.dense.embedder.embed([reworded])[0]
 
     def start_matching(self, query: str) -> "Future[np.ndarray] | None":
         """The answer matcher's vectors of the question and of its rewording
@@ -124,13 +137,13 @@ class PassageSearch:
         if vectors is None:
             return list(found)
         query_vectors = [self.retriever.dense.vector(query)]
-        reworded = self.reworded(query)
-        if reworded != query:
-            query_vectors.append(self.reworded_vector(reworded))
+        reworded_vector = self.reworded_vector(query)
+        if reworded_vector is not None:
+            query_vectors.append(reworded_vector)
         matrix = np.stack(query_vectors, axis=1)
         match = None
         if self.matcher is not None and found:
-            match = (matching.result() if matching is not None else self.matcher.vectors(_with_rewording(query, reworded))).T
+            match = (matching.result() if matching is not None else self.matcher.vectors(_with_rewording(query, self.reworded(query)))).T
         return [scored_sentences(p, self.index.chunks, self.index.sentence_rows, vectors, matrix, match) for p in found]
 
     def _admits(self, filters: Filters, position: int) -> bool:

@@ -4,8 +4,8 @@ the web app's threads.
 
 Predictions of several boosters from several threads at once crash the
 process: a stress test of twelve threads asking at once ended in a
-segmentation fault inside LightGBM's predict in one run of three, and an app
-process under 20 clients exited the same way. LightGBM keeps per-booster
+segmentation fault inside LightGBM's predict in 2 runs of about ten, and an
+app process under 20 clients exited the same way. LightGBM keeps per-booster
 predictor state and sets OpenMP's thread count process-wide on each call
 (LightGBM issue 6142). So every prediction here runs on one thread under one
 process-wide lock: all of a question's trees take about 1.5 ms, and the
